@@ -1,0 +1,5 @@
+"""`python -m gan1d` runs the command line."""
+
+from gan1d.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,33 @@
+"""Per-backend glue, chosen once at import from `keras.backend.backend()`.
+
+Each backend module provides the same four names:
+
+- `BackendGAN`: a `keras.Model` base class whose `train_step` adapts Keras's
+  training loop of that backend to the shared, pure `GAN.step`.
+- `value_and_grad(fn)`: `fn(weights, aux) -> (loss, aux)` becomes
+  `(weights, aux) -> ((loss, aux), grads)`.
+- `apply_gradients(optimizer, optimizer_values, grads, weights, variables)`:
+  one optimizer update on values, returning `(weights, optimizer_values)` like
+  `Optimizer.stateless_apply` (which TensorFlow's optimizers refuse).
+- `compile_function(fn)`: compiles a pure function of tensors (`jax.jit`,
+  `tf.function`).
+"""
+
+from __future__ import annotations
+
+import keras
+
+from gan1d.environment import SUPPORTED_BACKENDS
+from gan1d.errors import Gan1dError
+
+match keras.backend.backend():
+    case "jax":
+        from gan1d.backend.jax import BackendGAN, apply_gradients, compile_function, value_and_grad
+    case "tensorflow":
+        from gan1d.backend.tensorflow import BackendGAN, apply_gradients, compile_function, value_and_grad
+    case other:
+        raise Gan1dError(
+            f"KERAS_BACKEND={other!r} is not supported by gan1d; use one of {', '.join(SUPPORTED_BACKENDS)}"
+        )
+
+__all__ = ["SUPPORTED_BACKENDS", "BackendGAN", "apply_gradients", "compile_function", "value_and_grad"]

@@ -1,0 +1,124 @@
+"""The `gan1d` command: parses options, checks them, and calls `gan1d.train`.
+
+Nothing here imports Keras before the options are known to be good, so that
+`gan1d --help` and mistakes answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from gan1d.errors import Gan1dError
+
+EXIT_BAD_INPUT = 2
+EXIT_DIVERGED = 1
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, as for every other bad input, instead of argparse's usage block.
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gan1d", description="Watch a GAN learn the curve of a 1D function.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = commands.add_parser(
+        "train",
+        help="train a GAN and write a run folder",
+        description="Train a GAN on points (x, f(x)) and write config, losses, metrics, "
+        "pictures, an animation and the generator to a run folder. With no options it "
+        "reproduces the seed article: x**2 on [-0.5, 0.5], 5000 epochs, a snapshot every 20.",
+    )
+    run.add_argument(
+        "--function",
+        default="square",
+        help="built-in name (square, cube, sine, abs, gauss, exp, sqrt) or an expression in x, "
+        "e.g. 'sin(3*x)' (default: square)",
+    )
+    run.add_argument("--domain", nargs=2, type=float, metavar=("LO", "HI"), help="x range (default: the target's)")
+    run.add_argument("--epochs", type=int, default=5000, help="training steps, one batch each (default: 5000)")
+    run.add_argument("--batch-size", type=int, help="real points per step (default: preset's, 64)")
+    run.add_argument("--latent-dim", type=int, help="size of the latent noise (default: preset's, 5)")
+    run.add_argument("--learning-rate", type=float, help="Adam learning rate (default: preset's, 0.001)")
+    run.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    run.add_argument("--snapshot-every", type=int, default=20, help="epochs between snapshots, 0 for none (default: 20)")
+    run.add_argument("--preset", default="seed", help="named settings (default: seed)")
+    run.add_argument("--out", help="run folder (default: a new folder under runs/)")
+    run.add_argument("--animation", default="gif", help="gif, mp4 (needs ffmpeg) or none (default: gif)")
+    run.add_argument("--overwrite", action="store_true", help="replace gan1d's files in a non-empty --out")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _train(args)
+    except Gan1dError as error:
+        print(f"gan1d: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _train(args: argparse.Namespace) -> int:
+    from gan1d.environment import check_backend
+    from gan1d.training import TrainConfig, prepare_out_dir
+
+    config = TrainConfig(
+        function=args.function,
+        domain=None if args.domain is None else tuple(args.domain),
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        latent_dim=args.latent_dim,
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+        snapshot_every=args.snapshot_every,
+        animation=args.animation,
+        preset=args.preset,
+    ).resolved()
+    backend = check_backend()
+    run_dir = prepare_out_dir(args.out, overwrite=args.overwrite)
+
+    from gan1d.callbacks import ProgressBar
+    from gan1d.training import TrainingDiverged, train
+
+    target = config.target().describe()
+    print(f"gan1d: training on {target.get('expression') or target.get('name')} over {target.get('domain')} "
+          f"for {config.epochs} epochs with {backend}; writing {run_dir}", file=sys.stderr)
+    progress = [] if args.quiet or not sys.stderr.isatty() else [ProgressBar(config.epochs)]
+    fields = {k: getattr(config, k) for k in ("batch_size", "latent_dim", "learning_rate", "snapshot_points")}
+    try:
+        result = train(
+            config.function,
+            config.domain,
+            epochs=config.epochs,
+            seed=config.seed,
+            snapshot_every=config.snapshot_every,
+            out_dir=run_dir,
+            animation=config.animation,
+            preset=config.preset,
+            overwrite=True,  # prepare_out_dir has already applied --overwrite
+            callbacks=progress,
+            **fields,
+        )
+    except TrainingDiverged as error:
+        print(f"gan1d: {error}; kept what was produced in {run_dir}", file=sys.stderr)
+        _report(error.result.artifacts, error.result.metrics)
+        return EXIT_DIVERGED
+    except KeyboardInterrupt:
+        print(f"\ngan1d: interrupted; kept what was produced so far in {run_dir}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    _report(result.artifacts, result.metrics)
+    return 0
+
+
+def _report(artifacts: dict[str, object], metrics: dict[str, object]) -> None:
+    for name, path in artifacts.items():
+        print(f"{name:<16} {path}")
+    print("metrics " + json.dumps(metrics))

@@ -1,0 +1,51 @@
+"""Choosing the Keras backend before Keras is imported."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from pathlib import Path
+
+from gan1d.errors import Gan1dError
+
+__all__ = ["SUPPORTED_BACKENDS", "check_backend", "default_backend"]
+
+SUPPORTED_BACKENDS = ("jax", "tensorflow")
+
+
+def _keras_config_backend() -> str | None:
+    home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+    try:
+        value = json.loads((home / "keras.json").read_text()).get("backend")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def default_backend() -> None:
+    """Sets `KERAS_BACKEND` when neither it nor `keras.json` names a backend.
+
+    Keras then falls back to TensorFlow, which `pip install "gan1d[jax]"` does not
+    install; gan1d picks the first installed of JAX and TensorFlow instead.
+    """
+    if os.environ.get("KERAS_BACKEND") or _keras_config_backend():
+        return
+    for name in SUPPORTED_BACKENDS:
+        if importlib.util.find_spec(name) is not None:
+            os.environ["KERAS_BACKEND"] = name
+            return
+
+
+def check_backend() -> str:
+    """Returns the backend Keras will use, after checking gan1d supports it.
+
+    Raises:
+        Gan1dError: If the backend is not JAX or TensorFlow, or is not installed.
+    """
+    name = os.environ.get("KERAS_BACKEND") or _keras_config_backend() or "tensorflow"
+    if name not in SUPPORTED_BACKENDS:
+        raise Gan1dError(f"KERAS_BACKEND={name!r} is not supported by gan1d; use one of {', '.join(SUPPORTED_BACKENDS)}")
+    if importlib.util.find_spec(name) is None:
+        raise Gan1dError(f"KERAS_BACKEND={name!r} but {name} is not installed; pip install \"gan1d[{name}]\"")
+    return name

@@ -1,0 +1,92 @@
+"""The two networks. Defaults are the seed recipe (machinelearningmastery's 1D GAN)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+
+from gan1d.errors import Gan1dError
+
+__all__ = ["build_discriminator", "build_generator"]
+
+
+def _check_units(hidden_units: Sequence[int], what: str) -> tuple[int, ...]:
+    units = tuple(int(u) for u in hidden_units)
+    if not units or any(u <= 0 for u in units):
+        raise Gan1dError(f"{what} hidden units must be one or more positive integers, got {list(hidden_units)}")
+    return units
+
+
+def build_generator(
+    latent_dim: int = 5,
+    hidden_units: Sequence[int] = (15,),
+    *,
+    output_dim: int = 2,
+    activation: str = "relu",
+    kernel_initializer: str = "he_uniform",
+    name: str = "generator",
+) -> keras.Sequential:
+    """Builds the generator: latent noise `(n, latent_dim)` -> points `(n, output_dim)`.
+
+    Args:
+        latent_dim: Size of the latent noise vector.
+        hidden_units: Width of each hidden Dense layer; its length is the depth.
+        output_dim: Size of a generated point (2 for `(x, y)`).
+        activation: Activation of the hidden layers.
+        kernel_initializer: Initializer of the hidden layers.
+        name: Model name.
+
+    Returns:
+        A built `keras.Sequential` with a linear output layer.
+
+    Raises:
+        Gan1dError: If a size is not positive.
+    """
+    if latent_dim <= 0:
+        raise Gan1dError(f"latent_dim must be a positive integer, got {latent_dim}")
+    layers: list[keras.layers.Layer] = [keras.Input((latent_dim,))]
+    layers += [
+        keras.layers.Dense(u, activation=activation, kernel_initializer=kernel_initializer)
+        for u in _check_units(hidden_units, "generator")
+    ]
+    layers.append(keras.layers.Dense(output_dim, activation="linear"))
+    return keras.Sequential(layers, name=name)
+
+
+def build_discriminator(
+    input_dim: int = 2,
+    hidden_units: Sequence[int] = (25,),
+    *,
+    activation: str = "relu",
+    kernel_initializer: str = "he_uniform",
+    output_activation: str | None = "sigmoid",
+    name: str = "discriminator",
+) -> keras.Sequential:
+    """Builds the discriminator: points `(n, input_dim)` -> one score per point `(n, 1)`.
+
+    Args:
+        input_dim: Size of a point (2 for `(x, y)`).
+        hidden_units: Width of each hidden Dense layer; its length is the depth.
+        activation: Activation of the hidden layers.
+        kernel_initializer: Initializer of the hidden layers.
+        output_activation: `"sigmoid"` for probabilities (the seed recipe, pair it with
+            `BinaryCrossentropy()`), `None` for logits (pair it with
+            `BinaryCrossentropy(from_logits=True)`).
+        name: Model name.
+
+    Returns:
+        A built `keras.Sequential`.
+
+    Raises:
+        Gan1dError: If a size is not positive.
+    """
+    if input_dim <= 0:
+        raise Gan1dError(f"input_dim must be a positive integer, got {input_dim}")
+    layers: list[keras.layers.Layer] = [keras.Input((input_dim,))]
+    layers += [
+        keras.layers.Dense(u, activation=activation, kernel_initializer=kernel_initializer)
+        for u in _check_units(hidden_units, "discriminator")
+    ]
+    layers.append(keras.layers.Dense(1, activation=output_activation))
+    return keras.Sequential(layers, name=name)

@@ -1,0 +1,596 @@
+"""Pictures of a run: the target, the losses, real vs generated points, the animation.
+
+Pure numpy + matplotlib, headless and pyplot-free: every figure is a
+`matplotlib.figure.Figure` with its own Agg canvas, so importing this module never
+touches the user's global backend and no figure is registered with pyplot. The
+animation is a celluloid `Camera` recording, saved as GIF (Pillow) or MP4 (ffmpeg).
+
+Every function writes to a temporary file next to the destination and renames it
+into place, so an interrupted run never leaves a half-written file under the
+final name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Literal, TypeAlias
+
+import numpy as np
+from celluloid import Camera
+from matplotlib.animation import FFMpegWriter
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.legend import Legend
+from matplotlib.lines import Line2D
+from PIL import Image
+
+from gan1d.errors import Gan1dError
+
+__all__ = [
+    "animate",
+    "ffmpeg_available",
+    "plot_losses",
+    "plot_quality",
+    "plot_samples",
+    "plot_target",
+]
+
+PathArg: TypeAlias = str | os.PathLike[str]
+Curve: TypeAlias = tuple[np.ndarray, np.ndarray]
+Bounds: TypeAlias = tuple[tuple[float, float], tuple[float, float]]
+
+REAL_COLOR = "tab:blue"
+GENERATED_COLOR = "tab:orange"
+CURVE_COLOR = "0.35"
+
+# Padding added on each side of the bounds, as a fraction of the span, so points
+# lying exactly on the edge of the support stay visible.
+_PAD = 0.05
+# From this many epochs on, raw losses are drawn faint under a moving average.
+_SMOOTH_FROM = 200
+# The animation is small on purpose: 4 in at 72 dpi is 288 px, fast to render.
+_ANIM_INCHES = 4.0
+# Adaptive GIF palette size; the frames hold a handful of colours plus antialiasing.
+_GIF_COLORS = 64
+_MP4_ERROR = "mp4 needs ffmpeg on PATH; use --animation gif"
+
+
+def ffmpeg_available() -> bool:
+    """Whether the ffmpeg binary matplotlib would use is on PATH."""
+    return shutil.which(FFMpegWriter.bin_path()) is not None
+
+
+def plot_target(
+    real_points: np.ndarray,
+    curve: Curve | None,
+    path: PathArg,
+    *,
+    title: str = "Target",
+) -> Path:
+    """Draws the real points as a scatter and the true curve as a thin line.
+
+    Args:
+        real_points: (n, 2) array of real points.
+        curve: (x, y) arrays of the dense true curve, or None for planar targets.
+        path: Image file to write; the suffix picks the format (.png, .svg, ...).
+        title: Figure title.
+
+    Returns:
+        The path written.
+
+    Raises:
+        Gan1dError: On malformed arrays or an unsupported suffix.
+    """
+    real = _as_points(real_points, "real_points", allow_empty=False)
+    curve_xy = _as_curve(curve)
+    fig, ax = _new_figure((5.0, 5.0))
+    _draw_background(ax, real, curve_xy, _resolve_bounds(real, curve_xy, None))
+    ax.set_title(title)
+    ax.legend(loc="best", fontsize=9)
+    return _save_figure(fig, path)
+
+
+def plot_losses(
+    d_loss: Sequence[float],
+    g_loss: Sequence[float],
+    path: PathArg,
+    *,
+    epochs: Sequence[int] | None = None,
+) -> Path:
+    """Draws discriminator and generator loss per epoch.
+
+    With 200 or more epochs the raw losses are drawn faint and a trailing moving
+    average (window n // 50) on top, so thousands of epochs stay readable.
+
+    Args:
+        d_loss: Discriminator loss per epoch.
+        g_loss: Generator loss per epoch, same length.
+        path: Image file to write.
+        epochs: Epoch number of each loss; defaults to 1, 2, ..., n.
+
+    Returns:
+        The path written.
+
+    Raises:
+        Gan1dError: If the sequences are empty or of different lengths.
+    """
+    d = _as_series(d_loss, "d_loss")
+    g = _as_series(g_loss, "g_loss")
+    if d.size == 0:
+        raise Gan1dError("no losses to plot")
+    if d.size != g.size:
+        raise Gan1dError(f"d_loss and g_loss differ in length: {d.size} vs {g.size}")
+    x = _as_epochs(epochs, d.size)
+    fig, ax = _new_figure((7.0, 4.0))
+    smooth = d.size >= _SMOOTH_FROM
+    window = max(2, d.size // 50)
+    for values, name, color in (
+        (d, "discriminator", "tab:red"),
+        (g, "generator", "tab:green"),
+    ):
+        if smooth:
+            ax.plot(x, values, color=color, lw=0.5, alpha=0.3)
+            ax.plot(
+                x[window - 1 :],
+                _moving_average(values, window),
+                color=color,
+                lw=1.3,
+                label=f"{name} (mean of {window})",
+            )
+        else:
+            ax.plot(x, values, color=color, lw=1.0, label=name)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title("Losses")
+    ax.grid(True, lw=0.4, alpha=0.5)
+    ax.legend(loc="best", fontsize=9)
+    return _save_figure(fig, path)
+
+
+def plot_samples(
+    real_points: np.ndarray,
+    generated: np.ndarray,
+    path: PathArg,
+    *,
+    curve: Curve | None = None,
+    bounds: Bounds | None = None,
+    title: str = "Real vs generated",
+) -> Path:
+    """Draws real and generated points on one axes, with the animation's limits.
+
+    Args:
+        real_points: (n, 2) array of real points.
+        generated: (m, 2) array of generated points.
+        path: Image file to write.
+        curve: (x, y) arrays of the true curve, or None.
+        bounds: ((xmin, xmax), (ymin, ymax)) to show, padded by 5%; None fits
+            the real points and the curve.
+        title: Figure title.
+
+    Returns:
+        The path written.
+
+    Raises:
+        Gan1dError: On malformed arrays or bounds, or an unsupported suffix.
+    """
+    real = _as_points(real_points, "real_points", allow_empty=False)
+    fake = _as_points(generated, "generated", allow_empty=True)
+    curve_xy = _as_curve(curve)
+    fig, ax = _new_figure((5.0, 5.0))
+    _draw_background(ax, real, curve_xy, _resolve_bounds(real, curve_xy, bounds))
+    ax.plot(
+        fake[:, 0],
+        fake[:, 1],
+        "o",
+        ms=3.5,
+        color=GENERATED_COLOR,
+        label=f"generated ({len(fake)})",
+    )
+    ax.set_title(title)
+    ax.legend(loc="best", fontsize=9)
+    return _save_figure(fig, path)
+
+
+def plot_quality(epochs: Sequence[int], curves: Mapping[str, Sequence[float]], path: PathArg) -> Path:
+    """Draws quality metrics over epochs, one stacked subplot per metric.
+
+    Args:
+        epochs: Epoch of each measurement.
+        curves: Metric name -> one value per epoch (NaN leaves a gap).
+        path: Image file to write.
+
+    Returns:
+        The path written.
+
+    Raises:
+        Gan1dError: If there are no metrics or a metric's length differs from epochs.
+    """
+    if not curves:
+        raise Gan1dError("no quality metrics to plot")
+    x = _as_series(epochs, "epochs")
+    if x.size == 0:
+        raise Gan1dError("no epochs to plot quality for")
+    series = {}
+    for name, values in curves.items():
+        y = _as_series(values, f"quality metric {name!r}")
+        if y.size != x.size:
+            raise Gan1dError(f"quality metric {name!r} has {y.size} values for {x.size} epochs")
+        series[name] = y
+    fig = Figure(figsize=(7.0, 0.8 + 1.8 * len(series)), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(series), 1, sharex=True, squeeze=False)[:, 0]
+    marker = "o" if x.size <= 50 else None
+    for ax, (name, y) in zip(axes, series.items(), strict=True):
+        ax.plot(x, y, lw=1.0, marker=marker, ms=3)
+        ax.set_ylabel(name)
+        ax.grid(True, lw=0.4, alpha=0.5)
+    axes[0].set_title("Quality")
+    axes[-1].set_xlabel("epoch")
+    return _save_figure(fig, path)
+
+
+def animate(
+    snapshots: Sequence[tuple[int, np.ndarray]],
+    real_points: np.ndarray,
+    path: PathArg,
+    *,
+    curve: Curve | None = None,
+    bounds: Bounds | None = None,
+    fps: int = 25,
+    dpi: int = 72,
+) -> Path:
+    """Animates the generated points, one frame per snapshot, over the real points.
+
+    Celluloid's `Camera` records which artists belong to each frame; the static
+    background (axes, curve, real points, legend) is rendered once and each frame
+    only draws its own points and "epoch N" label on top of it. ".gif" is written
+    with Pillow (always available), ".mp4" by piping frames to ffmpeg.
+
+    Args:
+        snapshots: (epoch, (n, 2) array of generated points) per frame.
+        real_points: (n, 2) array of real points.
+        path: ".gif" or ".mp4" file to write.
+        curve: (x, y) arrays of the true curve, or None.
+        bounds: ((xmin, xmax), (ymin, ymax)) to show, padded by 5%; None fits
+            the real points and the curve.
+        fps: Frames per second.
+        dpi: Resolution; the frame is 4 in square, so 72 gives 288 x 288 px.
+
+    Returns:
+        The path written.
+
+    Raises:
+        Gan1dError: On empty snapshots, malformed arrays, a suffix other than
+            .gif/.mp4, .mp4 without ffmpeg, or fps/dpi below 1.
+    """
+    final = Path(path)
+    suffix = final.suffix.lower()
+    if suffix not in (".gif", ".mp4"):
+        raise Gan1dError(f"unsupported animation format {final.suffix or final.name!r}; use .gif or .mp4")
+    if suffix == ".mp4" and not ffmpeg_available():
+        raise Gan1dError(_MP4_ERROR)
+    if isinstance(fps, bool) or not isinstance(fps, int) or fps < 1:
+        raise Gan1dError(f"fps must be a positive int, got {fps!r}")
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 1:
+        raise Gan1dError(f"dpi must be a positive int, got {dpi!r}")
+    if len(snapshots) == 0:
+        raise Gan1dError("no snapshots to animate")
+    try:
+        frames = [(int(epoch), points) for epoch, points in snapshots]
+    except (TypeError, ValueError):
+        raise Gan1dError("snapshots must be (epoch, points) pairs") from None
+    frames = [(epoch, _as_points(points, f"snapshot of epoch {epoch}", allow_empty=True)) for epoch, points in frames]
+    real = _as_points(real_points, "real_points", allow_empty=False)
+    curve_xy = _as_curve(curve)
+    limits = _resolve_bounds(real, curve_xy, bounds)
+    rendered = _render_frames(frames, real, curve_xy, limits, dpi)
+    with _atomic(final) as tmp:
+        if suffix == ".gif":
+            _write_gif(rendered, tmp, fps)
+        else:
+            _write_mp4(rendered, tmp, fps)
+    return final
+
+
+# --- animation internals -------------------------------------------------------
+
+
+def _render_frames(
+    frames: list[tuple[int, np.ndarray]],
+    real: np.ndarray,
+    curve: Curve | None,
+    limits: Bounds,
+    dpi: int,
+) -> Iterator[np.ndarray]:
+    """Yields each frame as an (h, w, 3) uint8 RGB array, rendering lazily."""
+    fig, ax = _new_figure((_ANIM_INCHES, _ANIM_INCHES), dpi=dpi, layout=None)
+    # Fixed margins, in figure fractions so they hold at any dpi, leave a strip above
+    # the axes for the legend and the label (constrained layout would not reserve it).
+    fig.subplots_adjust(left=0.15, right=0.96, bottom=0.11, top=0.91)
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)
+    _draw_background(ax, real, curve, limits, marker_size=3.0)
+    # The legend lives above the axes so moving points never hide it, and is added
+    # with add_artist rather than ax.legend(): Camera.snap re-adds `ax.legend_` to
+    # the axes on every snap, which would stack one legend copy per frame.
+    handles: list[Artist] = [
+        *ax.get_lines(),
+        Line2D([], [], ls="", marker="o", ms=3.0, color=GENERATED_COLOR),
+    ]
+    # Short labels: the legend shares one 4-inch row with the "epoch N" label.
+    labels = [*(["curve"] if curve is not None else []), "real", "generated"]
+    legend = Legend(
+        ax,
+        handles,
+        labels,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncols=len(handles),
+        frameon=False,
+        fontsize=8,
+        borderaxespad=0.2,
+        handlelength=1.2,
+        columnspacing=0.8,
+        handletextpad=0.4,
+    )
+    ax.add_artist(legend)
+    camera = Camera(fig)
+    # The first snap takes the static artists, so later snaps hold one frame each.
+    camera.snap()
+    # One full draw lays out the figure; frames are then blitted onto a copy of it,
+    # which is what makes 250 frames cheap. No later full draw happens, so the
+    # frame artists accumulating in the axes are only drawn in their own frame.
+    canvas.draw()
+    background = canvas.copy_from_bbox(fig.bbox)
+    for epoch, points in frames:
+        ax.plot(points[:, 0], points[:, 1], "o", ms=3.0, color=GENERATED_COLOR)
+        ax.text(
+            1.0,
+            1.01,
+            f"epoch {epoch}",
+            transform=ax.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=9,
+        )
+        artists: list[Artist] = camera.snap()
+        canvas.restore_region(background)
+        for artist in artists:
+            ax.draw_artist(artist)
+        yield np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
+
+
+def _write_gif(rendered: Iterator[np.ndarray], tmp: Path, fps: int) -> None:
+    """Writes RGB frames as a looping GIF with one shared adaptive palette."""
+    first = Image.fromarray(next(rendered))
+    # The palette comes from the first frame; its legend already shows every colour
+    # a frame uses, so later frames map cleanly onto it.
+    palette = first.quantize(_GIF_COLORS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    n_colors = len(palette.getpalette() or []) // 3
+    images = [palette]
+    for rgb in rendered:
+        image = Image.fromarray(rgb).quantize(palette=palette, dither=Image.Dither.NONE)
+        if image.tobytes() == images[-1].tobytes():
+            # Pillow merges identical consecutive frames (e.g. a repeated epoch);
+            # nudging one corner pixel keeps exactly one GIF frame per snapshot.
+            corner = image.getpixel((0, 0))
+            assert isinstance(corner, int)
+            image.putpixel((0, 0), (corner + 1) % n_colors)
+        images.append(image)
+    # Browsers slow GIF frames shorter than 20 ms down to 100 ms, so cap the rate.
+    duration = max(20, round(1000 / fps))
+    images[0].save(
+        tmp,
+        format="GIF",
+        save_all=True,
+        append_images=images[1:],
+        duration=duration,
+        loop=0,
+        optimize=False,
+    )
+
+
+def _write_mp4(rendered: Iterator[np.ndarray], tmp: Path, fps: int) -> None:
+    """Pipes RGB frames to ffmpeg for an H.264 MP4 that common players accept."""
+    first = next(rendered)
+    height, width = first.shape[:2]
+    command = [
+        FFMpegWriter.bin_path(), "-y", "-hide_banner", "-loglevel", "error",
+        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+        "-r", str(fps),
+        "-i", "pipe:0", "-an", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+        # yuv420p needs even sizes; an odd dpi gives odd ones.
+        "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2:color=white",
+        "-f", "mp4", str(tmp),
+    ]  # fmt: skip
+    try:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+    except OSError as error:
+        raise Gan1dError(f"{_MP4_ERROR} ({error.strerror})") from None
+    stdin, stderr_pipe = process.stdin, process.stderr
+    assert stdin is not None
+    assert stderr_pipe is not None
+    try:
+        try:
+            stdin.write(first.tobytes())
+            for rgb in rendered:
+                stdin.write(rgb.tobytes())
+        except BrokenPipeError:
+            pass  # ffmpeg stopped early; its stderr below says why
+        finally:
+            # Closing stdin ends ffmpeg's input; a pipe it already left may not flush.
+            with contextlib.suppress(BrokenPipeError):
+                stdin.close()
+        # With -loglevel error the stderr text is short, so reading it after the
+        # frames cannot dead-lock on a full pipe.
+        stderr = stderr_pipe.read().decode(errors="replace").strip()
+        returncode = process.wait()
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    finally:
+        stderr_pipe.close()
+    if returncode != 0:
+        last = stderr.splitlines()[-1] if stderr else f"exit status {returncode}"
+        raise Gan1dError(f"ffmpeg could not write the mp4: {last}; use --animation gif")
+
+
+# --- shared helpers -------------------------------------------------------------
+
+
+def _new_figure(
+    size: tuple[float, float], dpi: int = 100, layout: Literal["constrained"] | None = "constrained"
+) -> tuple[Figure, Axes]:
+    """A pyplot-free figure with an Agg canvas and one axes."""
+    fig = Figure(figsize=size, dpi=dpi, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def _draw_background(
+    ax: Axes,
+    real: np.ndarray,
+    curve: Curve | None,
+    limits: Bounds,
+    *,
+    marker_size: float = 3.5,
+) -> None:
+    """Draws what every point plot shares: curve, real points, limits, labels."""
+    if curve is not None:
+        ax.plot(curve[0], curve[1], lw=0.9, color=CURVE_COLOR, label="true curve")
+    ax.plot(
+        real[:, 0],
+        real[:, 1],
+        "o",
+        ms=marker_size,
+        color=REAL_COLOR,
+        label=f"real ({len(real)})",
+    )
+    (xmin, xmax), (ymin, ymax) = limits
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.grid(True, lw=0.4, alpha=0.4)
+
+
+def _save_figure(fig: Figure, path: PathArg) -> Path:
+    """Saves a figure atomically; the path's suffix picks the format."""
+    final = Path(path)
+    fmt = final.suffix.lower().lstrip(".")
+    if fmt not in fig.canvas.get_supported_filetypes():
+        raise Gan1dError(f"unsupported image format {final.suffix or final.name!r}; use .png")
+    with _atomic(final) as tmp:
+        fig.savefig(tmp, format=fmt)
+    return final
+
+
+@contextlib.contextmanager
+def _atomic(final: Path) -> Iterator[Path]:
+    """Yields a temporary path beside `final`, renamed onto it only on success."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    # A random name in the same directory: the rename is then atomic, and writers
+    # create the file with the usual permissions (mkstemp would force 0600).
+    tmp = final.with_name(f".{final.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        yield tmp
+        tmp.replace(final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _resolve_bounds(real: np.ndarray, curve: Curve | None, bounds: Bounds | None) -> Bounds:
+    """Padded axis limits: the given bounds, or those of the real points and curve."""
+    if bounds is None:
+        xs = [real[:, 0]] + ([curve[0]] if curve is not None else [])
+        ys = [real[:, 1]] + ([curve[1]] if curve is not None else [])
+        bounds = (_finite_range(np.concatenate(xs)), _finite_range(np.concatenate(ys)))
+    try:
+        (xmin, xmax), (ymin, ymax) = ((float(a), float(b)) for a, b in bounds)
+    except (TypeError, ValueError):
+        raise Gan1dError(f"bounds must be ((xmin, xmax), (ymin, ymax)), got {bounds!r}") from None
+    if not all(np.isfinite([xmin, xmax, ymin, ymax])) or xmin > xmax or ymin > ymax:
+        raise Gan1dError(f"bounds must be finite with min <= max, got {bounds!r}")
+    return _pad(xmin, xmax), _pad(ymin, ymax)
+
+
+def _finite_range(values: np.ndarray) -> tuple[float, float]:
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return -1.0, 1.0
+    return float(finite.min()), float(finite.max())
+
+
+def _pad(lo: float, hi: float) -> tuple[float, float]:
+    span = hi - lo
+    # A flat range (one point, a constant function) still gets a visible window.
+    pad = _PAD * span if span > 0 else max(abs(lo), 1.0) * 0.5
+    return lo - pad, hi + pad
+
+
+def _as_points(points: np.ndarray, name: str, *, allow_empty: bool) -> np.ndarray:
+    try:
+        array = np.asarray(points, dtype=float)
+    except (TypeError, ValueError):
+        raise Gan1dError(f"{name} must be an (n, 2) array of numbers") from None
+    if array.ndim != 2 or array.shape[1] != 2:
+        raise Gan1dError(f"{name} must be an (n, 2) array, got shape {array.shape}")
+    if not allow_empty and len(array) == 0:
+        raise Gan1dError(f"{name} is empty")
+    return array
+
+
+def _as_curve(curve: Curve | None) -> Curve | None:
+    if curve is None:
+        return None
+    try:
+        x, y = (np.asarray(c, dtype=float) for c in curve)
+    except (TypeError, ValueError):
+        raise Gan1dError("curve must be a pair (x, y) of 1D arrays of numbers") from None
+    if x.ndim != 1 or x.shape != y.shape:
+        raise Gan1dError(f"curve must be a pair (x, y) of equal-length 1D arrays, got {x.shape} and {y.shape}")
+    return x, y
+
+
+def _as_series(values: Sequence[float], name: str) -> np.ndarray:
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise Gan1dError(f"{name} must be a sequence of numbers") from None
+    if array.ndim != 1:
+        raise Gan1dError(f"{name} must be one-dimensional, got shape {array.shape}")
+    return array
+
+
+def _as_epochs(epochs: Sequence[int] | None, n: int) -> np.ndarray:
+    if epochs is None:
+        return np.arange(1, n + 1)
+    x = _as_series(epochs, "epochs")
+    if x.size != n:
+        raise Gan1dError(f"epochs has {x.size} values for {n} losses")
+    return x
+
+
+def _moving_average(values: np.ndarray, window: int) -> np.ndarray:
+    """Trailing mean over `window` values; NaN/inf are skipped, not spread."""
+    finite = np.isfinite(values)
+    kernel = np.ones(window)
+    sums = np.convolve(np.where(finite, values, 0.0), kernel, mode="valid")
+    counts = np.convolve(finite.astype(float), kernel, mode="valid")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / counts, np.nan)

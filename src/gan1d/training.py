@@ -1,0 +1,426 @@
+"""`gan1d.train`: one call from a validated config to a trained GAN and a run directory."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import dataclasses
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gan1d.errors import Gan1dError
+from gan1d.targets import FunctionTarget, Target, target
+
+__all__ = [
+    "ANIMATIONS",
+    "PRESETS",
+    "RUN_FILES",
+    "TrainConfig",
+    "TrainResult",
+    "TrainingDiverged",
+    "prepare_out_dir",
+    "train",
+]
+
+ANIMATIONS = ("gif", "mp4", "none")
+
+# Model and optimizer settings per preset; options a user passes override them.
+PRESETS: Mapping[str, Mapping[str, Any]] = {
+    # machinelearningmastery's 1D GAN, as the seed article trains it with fit().
+    "seed": {
+        "latent_dim": 5,
+        "batch_size": 64,
+        "generator_units": (15,),
+        "discriminator_units": (25,),
+        "learning_rate": 1e-3,
+    },
+}
+
+# What a run directory holds; `--overwrite` replaces these names and nothing else.
+RUN_FILES = (
+    "config.json",
+    "history.csv",
+    "metrics.json",
+    "target.png",
+    "losses.png",
+    "samples.png",
+    "training.gif",
+    "training.mp4",
+    "generator.keras",
+)
+
+# Generated points scored for the final metrics; fixed so runs compare.
+METRIC_POINTS = 2000
+METRIC_SEED = 1234
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a run; `resolved()` fills preset values and validates.
+
+    Attributes:
+        function: Built-in target name or expression in `x` (see `gan1d.target`).
+        domain: `(lo, hi)` of x, or None for the target's default.
+        epochs: Training steps; one batch per epoch, as in the seed article.
+        batch_size: Real points per step (the generator sees twice as many).
+        latent_dim: Size of the generator's latent noise.
+        generator_units: Hidden layer widths of the generator.
+        discriminator_units: Hidden layer widths of the discriminator.
+        learning_rate: Adam learning rate of both networks.
+        seed: Seed of weights, latent noise and real samples.
+        snapshot_every: Store generated points every this many epochs (0: never).
+        snapshot_points: Generated points per snapshot.
+        animation: `"gif"`, `"mp4"` or `"none"`.
+        preset: Name in `PRESETS` that supplies the values left as None.
+    """
+
+    function: str = "square"
+    domain: tuple[float, float] | None = None
+    epochs: int = 5000
+    batch_size: int | None = None
+    latent_dim: int | None = None
+    generator_units: tuple[int, ...] | None = None
+    discriminator_units: tuple[int, ...] | None = None
+    learning_rate: float | None = None
+    seed: int = 0
+    snapshot_every: int = 20
+    snapshot_points: int = 100
+    animation: str = "gif"
+    preset: str = "seed"
+
+    def resolved(self) -> TrainConfig:
+        """Returns a copy with preset values filled in, after checking every field.
+
+        Raises:
+            Gan1dError: If any value is out of range or unknown.
+        """
+        if self.preset not in PRESETS:
+            raise Gan1dError(f"unknown preset {self.preset!r}; choose one of {', '.join(PRESETS)}")
+        filled = {k: v if v is not None else PRESETS[self.preset].get(k) for k, v in dataclasses.asdict(self).items()}
+        for name in ("epochs", "batch_size", "latent_dim", "snapshot_points"):
+            _check_int(name, filled[name], minimum=1)
+        _check_int("snapshot_every", filled["snapshot_every"], minimum=0)
+        _check_int("seed", filled["seed"], minimum=0)
+        for name in ("generator_units", "discriminator_units"):
+            units = tuple(filled[name])
+            for u in units:
+                _check_int(name, u, minimum=1)
+            filled[name] = units
+        rate = filled["learning_rate"]
+        if not isinstance(rate, int | float) or not math.isfinite(rate) or rate <= 0:
+            raise Gan1dError(f"learning_rate must be a positive number, got {rate!r}")
+        if filled["animation"] not in ANIMATIONS:
+            raise Gan1dError(f"animation must be one of {', '.join(ANIMATIONS)}, got {filled['animation']!r}")
+        if filled["domain"] is not None:
+            filled["domain"] = tuple(filled["domain"])
+        config = TrainConfig(**filled)
+        config.target()  # parses the expression and checks it is finite on the domain
+        return config
+
+    def target(self) -> Target:
+        return target(self.function, self.domain)
+
+
+def _check_int(name: str, value: object, *, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        allowed = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise Gan1dError(f"{name} must be {allowed}, got {value!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainResult:
+    """What `train` produced.
+
+    Attributes:
+        config: The resolved configuration.
+        history: `{"d_loss": [...], "g_loss": [...]}`, one value per epoch run.
+        snapshots: `(epoch, points (n, 2))` pairs, as `SnapshotCallback` stores them.
+        generator: The trained generator, a `keras.Model`.
+        metrics: Final quality and timing numbers (see README, "Metrics").
+        status: `"completed"`, `"diverged"` or `"interrupted"`.
+        out_dir: The run directory, or None when nothing was written.
+        artifacts: File name -> path of each file written.
+    """
+
+    config: TrainConfig
+    history: dict[str, list[float]]
+    snapshots: list[tuple[int, np.ndarray]]
+    generator: Any
+    metrics: dict[str, Any]
+    status: str = "completed"
+    out_dir: Path | None = None
+    artifacts: dict[str, Path] = dataclasses.field(default_factory=dict)
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite; `result` holds what was produced before."""
+
+    def __init__(self, message: str, result: TrainResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+def prepare_out_dir(out_dir: str | os.PathLike[str] | None, *, overwrite: bool = False) -> Path:
+    """Checks that a run may be written to `out_dir` and creates it.
+
+    `None` means a new folder under `runs/` named by date and time. An existing
+    folder must be empty, unless `overwrite` is set; then gan1d's own files in it
+    are replaced and anything else stays.
+
+    Raises:
+        Gan1dError: If the folder is not empty (without `overwrite`), is a file, or
+            cannot be written.
+    """
+    if out_dir is None:
+        base = Path("runs") / time.strftime("%Y%m%d-%H%M%S")
+        path, n = base, 1
+        while path.exists():
+            n += 1
+            path = base.with_name(f"{base.name}-{n}")
+    else:
+        path = Path(out_dir)
+    if path.exists() and not path.is_dir():
+        raise Gan1dError(f"--out {str(path)!r} is a file; give a folder")
+    if path.is_dir() and any(path.iterdir()) and not overwrite:
+        raise Gan1dError(f"--out {str(path)!r} is not empty; choose another folder or pass --overwrite")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        raise Gan1dError(f"cannot write to --out {str(path)!r}: {error.strerror or error}") from None
+    return path
+
+
+def train(
+    function: str | Callable[[np.ndarray], np.ndarray] | Target = "square",
+    domain: tuple[float, float] | None = None,
+    epochs: int = 5000,
+    seed: int = 0,
+    snapshot_every: int = 20,
+    out_dir: str | os.PathLike[str] | None = None,
+    animation: str = "gif",
+    preset: str = "seed",
+    *,
+    batch_size: int | None = None,
+    latent_dim: int | None = None,
+    generator_units: Sequence[int] | None = None,
+    discriminator_units: Sequence[int] | None = None,
+    learning_rate: float | None = None,
+    snapshot_points: int = 100,
+    overwrite: bool = False,
+    callbacks: Sequence[Any] = (),
+) -> TrainResult:
+    """Trains a GAN on points of a 1D function and, with `out_dir`, writes a run folder.
+
+    With the defaults this is the seed article: `x**2` on [-0.5, 0.5], 5000 epochs
+    of the seed recipe, generated points stored every 20 epochs.
+
+    Args:
+        function: Built-in name, expression in `x`, Python callable or `Target`.
+        domain: `(lo, hi)` of x; None for the target's default.
+        epochs: Training steps (one batch per epoch).
+        seed: Seed of weights, noise and real samples; same seed and backend give
+            the same losses.
+        snapshot_every: Store generated points every this many epochs (0: never).
+        out_dir: Folder to write the run to; None writes nothing (use
+            `prepare_out_dir(None)` for a fresh folder under `runs/`).
+        animation: `"gif"`, `"mp4"` (needs ffmpeg) or `"none"`.
+        preset: Named settings for the values not given (see `PRESETS`).
+        batch_size: Real points per step.
+        latent_dim: Size of the latent noise.
+        generator_units: Hidden widths of the generator.
+        discriminator_units: Hidden widths of the discriminator.
+        learning_rate: Adam learning rate of both networks.
+        snapshot_points: Generated points per snapshot.
+        overwrite: Replace gan1d's files in a non-empty `out_dir`.
+        callbacks: Extra Keras callbacks (`on_epoch_end` is called for every epoch).
+
+    Returns:
+        A `TrainResult`.
+
+    Raises:
+        Gan1dError: On bad input, before anything is trained or written.
+        TrainingDiverged: If a loss became non-finite; the run folder keeps what was
+            produced up to then.
+        KeyboardInterrupt: On Ctrl-C, after writing what was produced so far.
+    """
+    spec = function if isinstance(function, str) else "custom"
+    config = TrainConfig(
+        function=spec,
+        domain=None if domain is None else (float(domain[0]), float(domain[1])),
+        epochs=epochs,
+        batch_size=batch_size,
+        latent_dim=latent_dim,
+        generator_units=None if generator_units is None else tuple(generator_units),
+        discriminator_units=None if discriminator_units is None else tuple(discriminator_units),
+        learning_rate=learning_rate,
+        seed=seed,
+        snapshot_every=snapshot_every,
+        snapshot_points=snapshot_points,
+        animation=animation,
+        preset=preset,
+    )
+    if isinstance(function, str):
+        config = config.resolved()
+        distribution = config.target()
+    else:
+        distribution = target(function, domain)
+        config = dataclasses.replace(config, function="square").resolved()
+        config = dataclasses.replace(config, function=str(distribution.describe().get("name", "custom")))
+    run_dir = prepare_out_dir(out_dir, overwrite=overwrite) if out_dir is not None else None
+
+    # Keras is imported here, after validation, so that bad input fails fast.
+    import keras
+
+    from gan1d.callbacks import SnapshotCallback
+    from gan1d.gan import GAN
+    from gan1d.models import build_discriminator, build_generator
+
+    keras.utils.set_random_seed(config.seed)
+    assert config.latent_dim is not None and config.batch_size is not None and config.learning_rate is not None
+    generator = build_generator(config.latent_dim, config.generator_units or ())
+    discriminator = build_discriminator(2, config.discriminator_units or ())
+    gan = GAN(discriminator=discriminator, generator=generator, latent_dim=config.latent_dim, seed=config.seed)
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(config.learning_rate),
+        g_optimizer=keras.optimizers.Adam(config.learning_rate),
+    )
+    snapshotter = (
+        SnapshotCallback(config.snapshot_every, config.snapshot_points, seed=config.seed)
+        if config.snapshot_every
+        else None
+    )
+    history = keras.callbacks.History()
+    all_callbacks = [*callbacks, history, *([snapshotter] if snapshotter else [])]
+
+    status = "completed"
+    start = time.perf_counter()
+    try:
+        gan.fit_target(distribution, epochs=config.epochs, batch_size=config.batch_size, callbacks=all_callbacks)
+    except KeyboardInterrupt:
+        status = "interrupted"
+    train_seconds = time.perf_counter() - start
+    losses = {name: [float(v) for v in history.history.get(name, [])] for name in ("d_loss", "g_loss")}
+    steps = len(losses["d_loss"])
+    if steps and not all(math.isfinite(v) for name in losses for v in losses[name][-1:]):
+        status = "diverged"
+
+    metrics: dict[str, Any] = {
+        "backend": keras.backend.backend(),
+        "status": status,
+        "steps": steps,
+        "train_seconds": round(train_seconds, 4),
+        "us_per_step": round(1e6 * train_seconds / steps, 2) if steps else None,
+    }
+    if steps:
+        metrics["final_d_loss"] = losses["d_loss"][-1]
+        metrics["final_g_loss"] = losses["g_loss"][-1]
+    metrics.update(_quality(gan.generate(METRIC_POINTS, seed=METRIC_SEED), distribution))
+
+    result = TrainResult(
+        config=config,
+        history=losses,
+        snapshots=list(snapshotter.snapshots) if snapshotter else [],
+        generator=generator,
+        metrics=metrics,
+        status=status,
+        out_dir=run_dir,
+    )
+    if run_dir is not None:
+        result.artifacts.update(write_run(result, distribution, run_dir))
+    if status == "interrupted":
+        raise KeyboardInterrupt
+    if status == "diverged":
+        raise TrainingDiverged(
+            f"a loss became non-finite at epoch {steps}; training stopped and kept the last finite weights",
+            result,
+        )
+    return result
+
+
+def _quality(points: np.ndarray, distribution: Target) -> dict[str, float | None]:
+    from gan1d import metrics
+
+    if not isinstance(distribution, FunctionTarget):
+        return {}
+    return {name: _json_float(value) for name, value in metrics.summarize(points, distribution).items()}
+
+
+def _json_float(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def write_run(result: TrainResult, distribution: Target, run_dir: Path) -> dict[str, Path]:
+    """Writes every artifact of `result` into `run_dir`; returns name -> path."""
+    from gan1d import plots
+
+    written: dict[str, Path] = {}
+
+    def add(name: str) -> Path:
+        path = run_dir / name
+        written[name] = path
+        return path
+
+    config = {**dataclasses.asdict(result.config), "target": distribution.describe()}
+    _write_text(add("config.json"), json.dumps(config, indent=2) + "\n")
+    with _atomic(add("history.csv")) as tmp, open(tmp, "w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["epoch", "d_loss", "g_loss"])
+        for epoch, (d, g) in enumerate(zip(result.history["d_loss"], result.history["g_loss"], strict=True), 1):
+            writer.writerow([epoch, repr(d), repr(g)])
+    _write_text(add("metrics.json"), json.dumps(result.metrics, indent=2) + "\n")
+
+    real = distribution.sample(100, seed=result.config.seed)
+    curve = _curve(distribution)
+    bounds = distribution.bounds
+    plots.plot_target(real, curve, add("target.png"), title=f"Target: {distribution.describe().get('name')}")
+    if result.history["d_loss"]:
+        plots.plot_losses(result.history["d_loss"], result.history["g_loss"], add("losses.png"))
+    plots.plot_samples(real, _generate(result, 100), add("samples.png"), curve=curve, bounds=bounds)
+    if result.config.animation != "none" and result.snapshots:
+        plots.animate(result.snapshots, real, add(f"training.{result.config.animation}"), curve=curve, bounds=bounds)
+    with _atomic(add("generator.keras")) as tmp:
+        result.generator.save(tmp)
+    return written
+
+
+def _generate(result: TrainResult, n: int) -> np.ndarray:
+    from keras import ops
+
+    rng = np.random.default_rng(result.config.seed)
+    noise = rng.standard_normal((n, result.config.latent_dim or 1)).astype("float32")
+    return np.asarray(ops.convert_to_numpy(result.generator(noise, training=False)))
+
+
+def _curve(distribution: Target) -> tuple[np.ndarray, np.ndarray] | None:
+    if not isinstance(distribution, FunctionTarget):
+        return None
+    xs = np.linspace(*distribution.domain, 400)
+    return xs, distribution.f(xs)
+
+
+def _write_text(path: Path, text: str) -> None:
+    with _atomic(path) as tmp:
+        tmp.write_text(text)
+
+
+@contextlib.contextmanager
+def _atomic(final: Path) -> Iterator[Path]:
+    """Yields a temporary path beside `final`, moved onto it only on success."""
+    fd, name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.stem}.", suffix=f".part{final.suffix}")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        tmp.replace(final)
+    finally:
+        tmp.unlink(missing_ok=True)

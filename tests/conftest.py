@@ -1,0 +1,30 @@
+"""Shared test set-up: headless matplotlib, no figure leaks, per-backend markers."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras
+import matplotlib.pyplot as plt
+import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "backend(name): run only under this Keras backend")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    current = keras.backend.backend()
+    for item in items:
+        marker = item.get_closest_marker("backend")
+        if marker is not None and marker.args[0] != current:
+            item.add_marker(pytest.mark.skip(reason=f"needs the {marker.args[0]} backend, running {current}"))
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")

@@ -1,0 +1,212 @@
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from scipy.stats import wasserstein_distance
+
+from gan1d.errors import Gan1dError
+from gan1d.metrics import coverage, curve_residual, summarize, x_w1
+from gan1d.targets import FunctionTarget, target
+
+
+def _target(spec: str = "square", domain: tuple[float, float] | None = None) -> FunctionTarget:
+    t = target(spec, domain=domain)
+    assert isinstance(t, FunctionTarget)
+    return t
+
+
+def _points(x: np.ndarray, y: np.ndarray | float = 0.0) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    return np.stack([x, np.broadcast_to(y, x.shape)], axis=1)
+
+
+# --- x_w1 ------------------------------------------------------------------------
+
+
+def test_x_w1_of_target_sample_is_near_zero() -> None:
+    t = _target("sine")
+    assert x_w1(t.sample(200_000, seed=0), t) < 0.005
+
+
+@pytest.mark.parametrize(
+    ("where", "expected"),
+    [(0.0, 0.5), (1.0, 0.5), (0.5, 0.25), (0.25, 0.3125)],
+)
+def test_x_w1_of_point_mass(where: float, expected: float) -> None:
+    # W1(point mass at lo + w*width, U[lo, hi]) / width = (w**2 + (1 - w)**2) / 2.
+    t = _target("cube")
+    lo, hi = t.domain
+    generated = _points(np.full(1000, lo + where * (hi - lo)))
+    assert x_w1(generated, t) == pytest.approx(expected, abs=1e-12)
+
+
+def test_x_w1_of_evenly_spaced_midpoints_is_tiny() -> None:
+    # n midpoints of n equal cells: W1 = 1 / (4 n) exactly.
+    t = _target()
+    lo, hi = t.domain
+    n = 100
+    x = lo + (np.arange(n) + 0.5) / n * (hi - lo)
+    assert x_w1(_points(x), t) == pytest.approx(1 / (4 * n), rel=1e-9)
+
+
+def test_x_w1_outside_domain_grows_with_distance() -> None:
+    t = _target()
+    # Point mass at hi + d: W1 / width = 0.5 + d / width.
+    assert x_w1(_points(np.full(10, 1.5)), t) == pytest.approx(1.5)
+    assert x_w1(_points(np.full(10, -1.5)), t) == pytest.approx(1.5)
+
+
+def test_x_w1_matches_scipy_on_dense_uniform_grid() -> None:
+    t = _target("sine")
+    lo, hi = t.domain
+    rng = np.random.default_rng(1)
+    grid = lo + (np.arange(400_000) + 0.5) / 400_000 * (hi - lo)
+    for x in [rng.normal(0.2, 0.4, 300), rng.uniform(-3, 0, 50), rng.uniform(lo, hi, 7)]:
+        expected = wasserstein_distance(x, grid) / (hi - lo)
+        assert x_w1(_points(x), t) == pytest.approx(expected, abs=1e-5)
+
+
+def test_x_w1_is_scale_free() -> None:
+    u = np.random.default_rng(2).beta(2, 5, 500)
+    a = _target("x", domain=(0, 1))
+    b = _target("x", domain=(-10, 30))
+    assert x_w1(_points(u), a) == pytest.approx(x_w1(_points(-10 + 40 * u), b))
+
+
+def test_x_w1_ignores_y() -> None:
+    t = _target()
+    x = np.linspace(-0.5, 0.5, 64)
+    assert x_w1(_points(x, 0.0), t) == x_w1(_points(x, 123.0), t)
+
+
+# --- curve_residual --------------------------------------------------------------
+
+
+def test_curve_residual_zero_on_curve() -> None:
+    for spec in ["square", "sine", "exp"]:
+        t = _target(spec)
+        assert curve_residual(t.sample(5_000, seed=0), t) < 1e-6
+
+
+@pytest.mark.parametrize("c", [0.05, -0.1, 1.0])
+def test_curve_residual_of_shift_is_shift_over_range(c: float) -> None:
+    t = _target("square")  # x**2 on [-0.5, 0.5]: range 0.25
+    generated = t.sample(1_000, seed=1).astype(np.float64)
+    generated[:, 1] += c
+    assert curve_residual(generated, t) == pytest.approx(abs(c) / 0.25, rel=1e-5)
+
+
+def test_curve_residual_constant_target_divides_by_one() -> None:
+    t = _target("0.3")
+    generated = _points(np.linspace(-0.5, 0.5, 11), 0.5)
+    assert curve_residual(generated, t) == pytest.approx(0.2)
+
+
+def test_curve_residual_clips_x_to_domain() -> None:
+    t = _target("square")
+    # x = 1 is scored against f(0.5) = 0.25, x = -2 against f(-0.5) = 0.25.
+    assert curve_residual(_points(np.array([1.0, -2.0]), 0.25), t) == 0.0
+    assert curve_residual(_points(np.array([1.0]), 1.0), t) == pytest.approx(3.0)
+
+
+def test_curve_residual_works_for_callable_targets() -> None:
+    t = _target(np.sin, domain=(-1, 1))  # type: ignore[arg-type]
+    x = np.linspace(-1, 1, 101)
+    assert curve_residual(_points(x, np.sin(x)), t) == pytest.approx(0.0, abs=1e-12)
+    shifted = curve_residual(_points(x, np.sin(x) + 0.1), t)
+    assert shifted == pytest.approx(0.1 / (2 * math.sin(1)))
+
+
+# --- coverage --------------------------------------------------------------------
+
+
+def test_coverage_of_full_sample_is_one() -> None:
+    t = _target("cube")
+    assert coverage(t.sample(2_000, seed=0), t) == 1.0
+
+
+def test_coverage_of_one_bin() -> None:
+    t = _target()
+    generated = _points(np.full(100, 0.01))
+    assert coverage(generated, t) == pytest.approx(1 / 20)
+    assert coverage(generated, t, bins=7) == pytest.approx(1 / 7)
+
+
+def test_coverage_counts_bins_not_points() -> None:
+    t = _target()  # [-0.5, 0.5], 4 bins of width 0.25
+    generated = _points(np.array([-0.45, -0.44, -0.1, -0.1, -0.1]))
+    assert coverage(generated, t, bins=4) == pytest.approx(0.5)
+
+
+def test_coverage_edges() -> None:
+    t = _target()
+    # x == hi belongs to the last bin, x == lo to the first.
+    assert coverage(_points(np.array([0.5])), t, bins=4) == pytest.approx(0.25)
+    assert coverage(_points(np.array([-0.5, 0.5])), t, bins=4) == pytest.approx(0.5)
+    # Points outside the domain fill no bin.
+    assert coverage(_points(np.array([-0.6, 0.51, 3.0])), t) == 0.0
+
+
+@pytest.mark.parametrize("bins", [0, -1, 2.5, True])
+def test_coverage_bad_bins(bins: object) -> None:
+    t = _target()
+    with pytest.raises(Gan1dError, match="bins must be a positive int"):
+        coverage(t.sample(10, seed=0), t, bins=bins)  # type: ignore[arg-type]
+
+
+# --- summarize, validation, non-finite -------------------------------------------
+
+
+def test_summarize_matches_individual_metrics() -> None:
+    t = _target("sine")
+    generated = t.sample(500, seed=3) + np.float32(0.01)
+    summary = summarize(generated, t)
+    assert summary == {
+        "x_w1": x_w1(generated, t),
+        "curve_residual": curve_residual(generated, t),
+        "coverage": coverage(generated, t),
+    }
+    assert all(type(value) is float for value in summary.values())
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_points_give_nan(bad: float) -> None:
+    t = _target()
+    generated = t.sample(100, seed=0).astype(np.float64)
+    generated[7, 1] = bad
+    summary = summarize(generated, t)
+    assert set(summary) == {"x_w1", "curve_residual", "coverage"}
+    assert all(math.isnan(value) for value in summary.values())
+
+
+@pytest.mark.parametrize(
+    "generated",
+    [
+        np.zeros((5, 3)),
+        np.zeros((5,)),
+        np.zeros((0, 2)),
+        np.zeros((2, 2, 2)),
+        np.float64(1.0),
+        [["a", "b"]],
+        None,
+    ],
+)
+def test_bad_shapes_raise(generated: object) -> None:
+    t = _target()
+    metrics: list[Callable[..., object]] = [x_w1, curve_residual, coverage, summarize]
+    for metric in metrics:
+        with pytest.raises(Gan1dError, match=r"\(n, 2\)"):
+            metric(generated, t)
+
+
+def test_lists_are_accepted() -> None:
+    t = _target()
+    assert x_w1([[-0.5, 0.25]], t) == pytest.approx(0.5)  # type: ignore[arg-type]
+
+
+def test_non_function_target_raises() -> None:
+    with pytest.raises(Gan1dError, match="FunctionTarget"):
+        x_w1(np.zeros((3, 2)), "square")  # type: ignore[arg-type]

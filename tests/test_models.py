@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from gan1d.errors import Gan1dError
+from gan1d.models import build_discriminator, build_generator
+
+
+def test_seed_recipe_shapes_and_layers():
+    generator = build_generator()
+    discriminator = build_discriminator()
+    dense = [layer for layer in generator.layers if isinstance(layer, keras.layers.Dense)]
+    assert [layer.units for layer in dense] == [15, 2]
+    assert dense[0].activation.__name__ == "relu"
+    assert dense[-1].activation.__name__ == "linear"
+    dense = [layer for layer in discriminator.layers if isinstance(layer, keras.layers.Dense)]
+    assert [layer.units for layer in dense] == [25, 1]
+    assert dense[-1].activation.__name__ == "sigmoid"
+    points = keras.ops.convert_to_numpy(generator(np.zeros((7, 5), "float32")))
+    assert points.shape == (7, 2)
+    scores = keras.ops.convert_to_numpy(discriminator(points))
+    assert scores.shape == (7, 1)
+    assert np.all((scores >= 0) & (scores <= 1))
+
+
+def test_widths_and_depth_are_configurable():
+    generator = build_generator(3, (8, 16, 4))
+    assert [layer.units for layer in generator.layers] == [8, 16, 4, 2]
+    discriminator = build_discriminator(hidden_units=(32, 32), output_activation=None)
+    assert discriminator.layers[-1].activation.__name__ == "linear"
+
+
+@pytest.mark.parametrize("units", [(), (0,), (5, -1)])
+def test_bad_widths_raise(units):
+    with pytest.raises(Gan1dError, match="hidden units"):
+        build_generator(5, units)
+
+
+def test_bad_latent_dim_raises():
+    with pytest.raises(Gan1dError, match="latent_dim"):
+        build_generator(0)

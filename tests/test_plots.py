@@ -1,0 +1,308 @@
+"""Tests for gan1d.plots: real artifacts, written and opened again with Pillow."""
+
+from __future__ import annotations
+
+import ast
+import gc
+import itertools
+import time
+import weakref
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image
+
+from gan1d import plots
+from gan1d.errors import Gan1dError
+
+RNG = np.random.default_rng(0)
+XS = RNG.uniform(-0.5, 0.5, 100)
+REAL = np.c_[XS, XS**2]
+CURVE_X = np.linspace(-0.5, 0.5, 200)
+CURVE = (CURVE_X, CURVE_X**2)
+BOUNDS = ((-0.5, 0.5), (0.0, 0.25))
+
+
+def snapshots(n: int, points: int = 100) -> list[tuple[int, np.ndarray]]:
+    """n snapshots drifting from noise onto the curve, as training would."""
+    rng = np.random.default_rng(1)
+    noise = rng.uniform(-0.5, 0.5, (points, 2))
+    out = []
+    for i in range(n):
+        t = i / max(n - 1, 1)
+        x = noise[:, 0]
+        out.append(((i + 1) * 20, np.c_[x, (1 - t) * noise[:, 1] + t * x**2]))
+    return out
+
+
+def assert_real_image(path: Path, size: tuple[int, int] | None = None) -> None:
+    """The file opens, has the size, and is a picture rather than one flat colour."""
+    assert path.is_file()
+    with Image.open(path) as image:
+        if size is not None:
+            assert image.size == size
+        colors = image.convert("RGB").getcolors(maxcolors=1 << 20)
+    assert colors is not None
+    assert len(colors) > 8
+
+
+def no_leftovers(directory: Path) -> bool:
+    return not [p for p in directory.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_plot_target(tmp_path: Path) -> None:
+    out = plots.plot_target(REAL, CURVE, tmp_path / "target.png", title="x**2")
+    assert out == tmp_path / "target.png"
+    assert_real_image(out, (500, 500))
+    assert no_leftovers(tmp_path)
+
+
+def test_plot_target_planar_without_curve(tmp_path: Path) -> None:
+    blob = np.random.default_rng(2).normal(size=(100, 2))
+    assert_real_image(plots.plot_target(blob, None, str(tmp_path / "blob.png")))
+
+
+def test_plot_target_creates_missing_directory(tmp_path: Path) -> None:
+    assert_real_image(plots.plot_target(REAL, CURVE, tmp_path / "a" / "b" / "target.png"))
+
+
+def test_plot_losses_long_run_with_gaps(tmp_path: Path) -> None:
+    n = 5000
+    d = 0.7 + np.random.default_rng(3).normal(0, 0.05, n)
+    g = 0.9 + np.random.default_rng(4).normal(0, 0.1, n)
+    d[100:110] = np.nan  # a diverged stretch must not blank the moving average
+    out = plots.plot_losses(d.tolist(), g.tolist(), tmp_path / "losses.png")
+    assert_real_image(out, (700, 400))
+
+
+def test_plot_losses_short_with_epochs(tmp_path: Path) -> None:
+    out = plots.plot_losses([1.0, 0.8, 0.7], [0.5, 0.9, 0.8], tmp_path / "l.png", epochs=[10, 20, 30])
+    assert_real_image(out)
+
+
+@pytest.mark.parametrize(
+    ("d", "g", "epochs"),
+    [
+        ([], [], None),
+        ([1.0, 2.0], [1.0], None),
+        ([1.0], [1.0], [1, 2]),
+        ([[1.0]], [[1.0]], None),
+    ],
+)
+def test_plot_losses_rejects_bad_input(
+    tmp_path: Path, d: list[float], g: list[float], epochs: list[int] | None
+) -> None:
+    with pytest.raises(Gan1dError):
+        plots.plot_losses(d, g, tmp_path / "l.png", epochs=epochs)
+    assert not (tmp_path / "l.png").exists()
+
+
+def test_plot_samples_same_limits_as_bounds(tmp_path: Path) -> None:
+    generated = REAL + np.random.default_rng(5).normal(0, 0.02, REAL.shape)
+    out = plots.plot_samples(REAL, generated, tmp_path / "s.png", curve=CURVE, bounds=BOUNDS)
+    assert_real_image(out, (500, 500))
+    assert_real_image(plots.plot_samples(REAL, generated, tmp_path / "t.png"))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"bounds": ((1.0, 0.0), (0.0, 1.0))},
+        {"bounds": ((0.0, np.inf), (0.0, 1.0))},
+        {"bounds": (0.0, 1.0)},
+        {"curve": (np.zeros(3), np.zeros(4))},
+    ],
+)
+def test_plot_samples_rejects_bad_bounds_and_curve(tmp_path: Path, kwargs: dict[str, object]) -> None:
+    with pytest.raises(Gan1dError):
+        plots.plot_samples(REAL, REAL, tmp_path / "s.png", **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("points", [np.zeros((0, 2)), np.zeros((5, 3)), np.zeros(5), [["a", "b"]]])
+def test_bad_point_arrays_raise(tmp_path: Path, points: object) -> None:
+    with pytest.raises(Gan1dError):
+        plots.plot_target(points, None, tmp_path / "t.png")  # type: ignore[arg-type]
+
+
+def test_plot_quality(tmp_path: Path) -> None:
+    epochs = list(range(20, 1001, 20))
+    curves = {
+        "distance": np.exp(-np.arange(50) / 10),
+        "coverage": 1 - np.exp(-np.arange(50) / 8),
+    }
+    out = plots.plot_quality(epochs, curves, tmp_path / "q.png")
+    assert_real_image(out)
+    with pytest.raises(Gan1dError):
+        plots.plot_quality(epochs, {}, tmp_path / "q2.png")
+    with pytest.raises(Gan1dError):
+        plots.plot_quality(epochs, {"distance": [1.0, 2.0]}, tmp_path / "q2.png")
+
+
+def test_unsupported_image_suffix_raises(tmp_path: Path) -> None:
+    for name in ("target.xyz", "target"):
+        with pytest.raises(Gan1dError, match="unsupported image format"):
+            plots.plot_target(REAL, CURVE, tmp_path / name)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_other_image_formats(tmp_path: Path) -> None:
+    out = plots.plot_target(REAL, CURVE, tmp_path / "target.svg")
+    assert out.read_text().lstrip().startswith("<?xml")
+
+
+def test_animate_gif(tmp_path: Path) -> None:
+    snaps = snapshots(12)
+    out = plots.animate(snaps, REAL, tmp_path / "anim.gif", curve=CURVE, bounds=BOUNDS)
+    assert out == tmp_path / "anim.gif"
+    assert_real_image(out, (288, 288))
+    with Image.open(out) as image:
+        assert image.n_frames == len(snaps)
+        assert image.info["loop"] == 0
+        assert image.info["duration"] == 40
+        frames = []
+        for i in range(image.n_frames):
+            image.seek(i)
+            frames.append(image.convert("RGB").tobytes())
+    assert all(a != b for a, b in itertools.pairwise(frames))
+    assert no_leftovers(tmp_path)
+
+
+def test_animate_gif_keeps_repeated_frames_and_planar_targets(tmp_path: Path) -> None:
+    # Identical consecutive snapshots (same epoch, same points) would be merged by
+    # Pillow; the animation must still hold one frame per snapshot.
+    blob = np.random.default_rng(6).normal(size=(50, 2))
+    snaps = [(10, blob), (10, blob), (10, blob), (20, blob * 0.5)]
+    out = plots.animate(snaps, blob, tmp_path / "anim.GIF", fps=10, dpi=50)
+    with Image.open(out) as image:
+        assert image.size == (200, 200)
+        assert image.n_frames == 4
+        assert image.info["duration"] == 100
+
+
+def test_animate_250_frames_is_fast(tmp_path: Path) -> None:
+    snaps = snapshots(250)
+    start = time.perf_counter()
+    out = plots.animate(snaps, REAL, tmp_path / "anim.gif", curve=CURVE, bounds=BOUNDS)
+    elapsed = time.perf_counter() - start
+    with Image.open(out) as image:
+        assert image.n_frames == 250
+    # About 1 s on a 2-core machine; the bound only catches gross regressions.
+    assert elapsed < 6.0
+
+
+@pytest.mark.skipif(not plots.ffmpeg_available(), reason="ffmpeg not on PATH")
+def test_animate_mp4(tmp_path: Path) -> None:
+    out = plots.animate(snapshots(10), REAL, tmp_path / "anim.mp4", curve=CURVE, dpi=73)
+    data = out.read_bytes()
+    assert len(data) > 0
+    assert data[4:8] == b"ftyp"
+    assert no_leftovers(tmp_path)
+
+
+def test_animate_mp4_without_ffmpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plots.shutil, "which", lambda _name: None)
+    assert not plots.ffmpeg_available()
+    with pytest.raises(Gan1dError, match=r"^mp4 needs ffmpeg on PATH; use --animation gif$"):
+        plots.animate(snapshots(3), REAL, tmp_path / "anim.mp4")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["anim.avi", "anim.png", "anim"])
+def test_animate_bad_suffix(tmp_path: Path, name: str) -> None:
+    with pytest.raises(Gan1dError, match=r"use \.gif or \.mp4"):
+        plots.animate(snapshots(3), REAL, tmp_path / name)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("snaps", "kwargs"),
+    [
+        ([], {}),
+        ([(1, np.zeros((5, 3)))], {}),
+        ([np.zeros((5, 2))], {}),
+        ([("one", np.zeros((5, 2)))], {}),
+        (snapshots(2), {"fps": 0}),
+        (snapshots(2), {"dpi": 0}),
+        (snapshots(2), {"fps": 2.5}),
+    ],
+)
+def test_animate_rejects_bad_input(
+    tmp_path: Path, snaps: list[tuple[int, np.ndarray]], kwargs: dict[str, object]
+) -> None:
+    with pytest.raises(Gan1dError):
+        plots.animate(snaps, REAL, tmp_path / "anim.gif", **kwargs)  # type: ignore[arg-type]
+    assert not (tmp_path / "anim.gif").exists()
+
+
+def test_interrupted_png_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    final = tmp_path / "target.png"
+
+    def half_write(self: Figure, fname: Path, **kwargs: object) -> None:
+        Path(fname).write_bytes(b"\x89PNG half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Figure, "savefig", half_write)
+    with pytest.raises(KeyboardInterrupt):
+        plots.plot_target(REAL, CURVE, final)
+    assert list(tmp_path.iterdir()) == []
+
+    # An older file under the final name survives a failed rewrite untouched.
+    final.write_bytes(b"old")
+    with pytest.raises(KeyboardInterrupt):
+        plots.plot_losses([1.0], [2.0], final)
+    assert final.read_bytes() == b"old"
+    assert no_leftovers(tmp_path)
+
+
+def test_interrupted_gif_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def half_write(self: Image.Image, fp: Path, *args: object, **kwargs: object) -> None:
+        Path(fp).write_bytes(b"GIF89a half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Image.Image, "save", half_write)
+    with pytest.raises(OSError, match="disk full"):
+        plots.animate(snapshots(3), REAL, tmp_path / "anim.gif")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_figures_are_released(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[weakref.ref[Figure]] = []
+
+    class TrackedFigure(Figure):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            made.append(weakref.ref(self))
+
+    monkeypatch.setattr(plots, "Figure", TrackedFigure)
+    for i in range(3):
+        plots.plot_target(REAL, CURVE, tmp_path / f"t{i}.png")
+        plots.plot_losses([1.0, 0.5], [0.5, 1.0], tmp_path / f"l{i}.png")
+        plots.plot_samples(REAL, REAL, tmp_path / f"s{i}.png", curve=CURVE)
+        plots.plot_quality([1, 2], {"m": [0.1, 0.2]}, tmp_path / f"q{i}.png")
+        plots.animate(snapshots(3), REAL, tmp_path / f"a{i}.gif", curve=CURVE)
+    with pytest.raises(Gan1dError):
+        plots.animate(snapshots(3), REAL, tmp_path / "a.avi")
+    gc.collect()
+    assert len(made) == 15
+    assert all(ref() is None for ref in made)
+    assert plt.get_fignums() == []
+
+
+def test_module_is_headless_and_framework_free() -> None:
+    # Checked on the source so the package __init__ (other modules) cannot interfere.
+    source = Path(plots.__file__).read_text()
+    tree = ast.parse(source)
+    imported: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+            imported.update(f"{node.module}.{alias.name}" for alias in node.names)
+    forbidden = ("matplotlib.pyplot", "keras", "tensorflow", "jax", "torch")
+    assert not [m for m in imported if m.split(".")[0] in forbidden or m in forbidden]
+    assert "matplotlib.use(" not in source
+    assert "pyplot" not in imported

@@ -1,0 +1,521 @@
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import pytest
+
+from gan1d.errors import Gan1dError
+from gan1d.targets import (
+    BUILTIN_TARGETS,
+    POOL_SEED,
+    POOL_SIZE,
+    FunctionTarget,
+    Target,
+    _float32_inside,  # private: no public way to hit the edge
+    parse_expression,
+    target,
+)
+
+BACKEND = keras.backend.backend()
+
+
+def _on_curve(points: np.ndarray, t: FunctionTarget, atol: float = 1e-5) -> None:
+    residual = np.abs(points[:, 1].astype(np.float64) - t.f(points[:, 0]))
+    assert residual.max() < atol
+
+
+def _in_domain(points: np.ndarray, t: FunctionTarget) -> None:
+    lo, hi = t.domain
+    assert points[:, 0].min() >= lo
+    assert points[:, 0].max() <= hi
+
+
+# --- built-ins and numpy sampling ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_TARGETS))
+def test_builtin_samples_lie_on_curve_in_domain(name: str) -> None:
+    t = target(name)
+    assert isinstance(t, FunctionTarget)
+    assert t.domain == BUILTIN_TARGETS[name][1]
+    points = t.sample(2_000, seed=0)
+    assert points.shape == (2_000, 2)
+    assert points.dtype == np.float32
+    _in_domain(points, t)
+    _on_curve(points, t)
+    # x really is spread over the domain, not stuck in one place.
+    lo, hi = t.domain
+    assert points[:, 0].min() < lo + 0.05 * (hi - lo)
+    assert points[:, 0].max() > hi - 0.05 * (hi - lo)
+
+
+def test_default_target_is_square_on_half_interval() -> None:
+    t = target()
+    assert t.name == "square"
+    assert t.describe() == {
+        "kind": "function",
+        "name": "square",
+        "expression": "x**2",
+        "domain": [-0.5, 0.5],
+    }
+    assert t.bounds == ((-0.5, 0.5), (0.0, 0.25))
+
+
+def test_builtin_with_custom_domain() -> None:
+    t = target("square", domain=(0, 2))
+    assert isinstance(t, FunctionTarget)
+    assert t.domain == (0.0, 2.0)
+    assert t.y_range == pytest.approx((0.0, 4.0))
+
+
+def test_y_range_from_dense_grid() -> None:
+    t = target("sine")
+    assert isinstance(t, FunctionTarget)
+    assert t.y_range == pytest.approx((-1.0, 1.0), abs=1e-6)
+    assert t.bounds[1] == t.y_range
+
+
+def test_same_seed_same_sample_different_seed_different() -> None:
+    t = target("cube")
+    a = t.sample(100, seed=3)
+    np.testing.assert_array_equal(a, t.sample(100, seed=3))
+    assert not np.array_equal(a, t.sample(100, seed=4))
+    rng1, rng2 = np.random.default_rng(9), np.random.default_rng(9)
+    np.testing.assert_array_equal(t.sample(50, rng1), t.sample(50, rng2))
+    # A Generator advances, so two draws from one differ.
+    assert not np.array_equal(t.sample(50, rng1), t.sample(50, seed=9))
+
+
+@pytest.mark.parametrize("n", [0, -3, 2.5, True, "10", None])
+def test_bad_n_raises(n: object) -> None:
+    t = target()
+    with pytest.raises(Gan1dError, match="positive int"):
+        t.sample(n)  # type: ignore[arg-type]
+    with pytest.raises(Gan1dError, match="positive int"):
+        t.sample_tensor(n, 0)  # type: ignore[arg-type]
+
+
+def test_bad_seed_raises() -> None:
+    with pytest.raises(Gan1dError, match="seed must be"):
+        target().sample(3, seed=-1)
+    with pytest.raises(Gan1dError, match="seed must be"):
+        target().sample(3, seed="abc")  # type: ignore[arg-type]
+
+
+def test_describe_is_json_serialisable() -> None:
+    for spec in [*BUILTIN_TARGETS, "2*pi*x", np.sin]:
+        description = target(spec).describe()  # type: ignore[arg-type]
+        assert json.loads(json.dumps(description)) == description
+        assert description["kind"] == "function"
+
+
+def test_import_needs_no_framework() -> None:
+    src = Path(__file__).resolve().parents[1] / "src"
+    code = (
+        "import sys, gan1d.targets as t; t.target('sine').sample(5, 0); "
+        "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules "
+        "and 'jax' not in sys.modules"
+    )
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
+
+
+# --- expressions -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "x", "expected"),
+    [
+        ("2*pi*x", 0.25, math.pi / 2),
+        ("x**3 - x", 2.0, 6.0),
+        ("-x**2", 3.0, -9.0),  # ** binds tighter than unary minus, as in Python
+        ("2**-1*x", 4.0, 2.0),
+        ("10/4/5 + 0*x", 1.0, 0.5),
+        ("e + tau - 2*pi", 0.0, math.e),
+        ("min(x, 1) + max(x, -1)", 3.0, 4.0),
+        ("sqrt(square(x))", -2.0, 2.0),
+        ("exp(-x**2)", 1.0, math.exp(-1.0)),
+        ("abs(x) + sign(x)", -3.0, 2.0),
+        ("floor(x) + ceil(x)", 1.5, 3.0),
+        ("atan(x) + arctan(x)", 1.0, math.pi / 2),
+        ("log(exp(x))", 2.0, 2.0),
+        ("+x", 1.5, 1.5),
+    ],
+)
+def test_expression_values(expression: str, x: float, expected: float) -> None:
+    t = target(expression, domain=(-5, 5))
+    assert isinstance(t, FunctionTarget)
+    assert t.f(np.array([x]))[0] == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "sin(3*x)",
+        "x**3 - x",
+        "abs(x)",
+        "exp(-x**2)",
+        "2*pi*x",
+        "maximum(x, 0) + tanh(x) / 3",
+        "-x",
+        "x**0.5 + log1p(x)",
+        "0.3",
+    ],
+)
+def test_numpy_and_tensor_evaluation_agree(expression: str) -> None:
+    t = target(expression, domain=(0, 1) if "0.5" in expression else (-1, 1))
+    assert isinstance(t, FunctionTarget)
+    lo, hi = t.domain
+    x = np.linspace(lo, hi, 257, dtype=np.float32)
+    y = t.f_tensor(keras.ops.convert_to_tensor(x))
+    y_np = keras.ops.convert_to_numpy(y)
+    assert y_np.dtype == np.float32
+    assert y_np.shape == x.shape
+    np.testing.assert_allclose(y_np, t.f(x), rtol=1e-5, atol=1e-6)
+
+
+def test_constant_expression_is_a_horizontal_line() -> None:
+    t = target("0.3")
+    assert isinstance(t, FunctionTarget)
+    assert t.y_range == (0.3, 0.3)
+    points = t.sample(10, seed=0)
+    np.testing.assert_allclose(points[:, 1], 0.3, rtol=1e-6)
+    assert not parse_expression("0.3").uses_x
+    assert parse_expression("0*x").uses_x
+
+
+def test_expression_name_and_whitespace() -> None:
+    t = target("  x**3 - x ")
+    assert t.name == "x**3 - x"
+    assert t.describe()["expression"] == "x**3 - x"
+    assert t.describe()["domain"] == [-0.5, 0.5]
+
+
+def test_unknown_builtin_lists_builtins() -> None:
+    with pytest.raises(Gan1dError, match="unknown target 'parabola'") as info:
+        target("parabola")
+    for name in BUILTIN_TARGETS:
+        assert name in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("x +", "not valid syntax"),
+        ("x^2", r"use '\*\*'"),
+        ("x.__class__", "attribute access is not allowed"),
+        ("().__class__.__bases__", "attribute access is not allowed"),
+        ("[x for x in ()]", "comprehensions are not allowed"),
+        ("lambda: 0", "lambda is not allowed"),
+        ("x if x else x", "conditional expressions are not allowed"),
+        ("open('f')", "unknown function 'open'"),
+        ("eval('1')", "unknown function 'eval'"),
+        ("x + y", "unknown name 'y'"),
+        ("sin", "unknown target 'sin'"),
+        ("sin + x", "function 'sin' must be called"),
+        ("sin(x, 1)", "takes 1 argument"),
+        ("min(x)", "takes 2 arguments"),
+        ("sin(x=x)", "keyword arguments"),
+        ("x % 2", "operator '%' is not allowed"),
+        ("x < 1", "comparisons are not allowed"),
+        ("x[0]", "indexing is not allowed"),
+        ("'a' + x", "str literal"),
+        ("True + x", "bool literal"),
+        ("1j * x", "complex literal"),
+        ("(x, x)", "tuples are not allowed"),
+        ("9**9**9", "not finite"),
+        ("x + " * 60 + "x", "characters long"),
+        ("x\0", "not valid syntax"),
+    ],
+)
+def test_bad_expressions_rejected(expression: str, message: str) -> None:
+    with pytest.raises(Gan1dError, match=message) as info:
+        target(expression)
+    assert "\n" not in str(info.value)
+
+
+def test_allowed_functions_listed_in_errors() -> None:
+    with pytest.raises(Gan1dError, match="sin, cos") as info:
+        parse_expression("eval('1')")
+    assert "x, numbers, pi" in str(info.value)
+
+
+def test_unsafe_strings_are_never_executed(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    attempts = [
+        f"__import__('os').system('touch {marker}')",
+        f"open('{marker}', 'w')",
+        f"exec(\"open('{marker}', 'w')\")",
+        f"[open('{marker}', 'w') for x in (1,)]",
+        f"(lambda: open('{marker}', 'w'))()",
+        f"x.__class__.__base__.__subclasses__() or open('{marker}', 'w')",
+    ]
+    for attempt in attempts:
+        with pytest.raises(Gan1dError):
+            target(attempt)
+        with pytest.raises(Gan1dError):
+            parse_expression(attempt)
+    assert not marker.exists()
+
+
+def test_huge_power_does_not_hang() -> None:
+    start = time.perf_counter()
+    for expression in ["9**9**9", "9**9**9**9 * x", "10**400 + x", "1e999 * x"]:
+        with pytest.raises(Gan1dError, match="not finite"):
+            target(expression)
+    assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize(
+    ("expression", "domain", "where"),
+    [
+        ("log(x)", (-1, 1), "[-1, 1]"),
+        ("1/x", (-1, 1), "[-1, 1]"),
+        ("1/x", (-1, 2), "[-1, 2]"),  # 0 is not on the evenly spaced grid here
+        ("sqrt(x)", (-1, 0), "[-1, 0]"),
+        ("arcsin(x)", (0, 2), "[0, 2]"),
+    ],
+)
+def test_not_finite_on_domain_raises(expression: str, domain: tuple[float, float], where: str) -> None:
+    with pytest.raises(Gan1dError, match="is not finite on") as info:
+        target(expression, domain=domain)
+    assert where in str(info.value)
+    assert "(e.g. at x=" in str(info.value)
+
+
+def test_not_finite_check_is_silent() -> None:
+    with (
+        np.errstate(all="raise"),
+        pytest.raises(Gan1dError, match="not finite"),
+    ):
+        target("log(x)", domain=(-1, 1))
+
+
+def test_f_outside_domain_gives_nan_quietly() -> None:
+    t = target("sqrt")
+    assert isinstance(t, FunctionTarget)
+    with np.errstate(all="raise"):
+        y = t.f(np.array([-1.0, 4.0]))
+    assert np.isnan(y[0])
+    assert y[1] == 2.0
+
+
+def test_too_large_values_raise() -> None:
+    with pytest.raises(Gan1dError, match="limit"):
+        target("exp(x)", domain=(0, 30))
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [
+        (0, 0),
+        (1, -1),
+        (math.nan, 1),
+        (0, math.inf),
+        (-math.inf, 0),
+        (0,),
+        (0, 1, 2),
+        "ab",
+        ("0", "1"),
+        (True, 2),
+        5,
+        (0, 1e9),
+    ],
+)
+def test_bad_domain_raises(domain: object) -> None:
+    with pytest.raises(Gan1dError, match="domain must be two finite numbers LO < HI"):
+        target("square", domain=domain)  # type: ignore[arg-type]
+    with pytest.raises(Gan1dError, match="domain must be"):
+        target(np.sin, domain=domain)  # type: ignore[arg-type]
+
+
+def test_domain_accepts_lists_and_numpy_numbers() -> None:
+    t = target("x", domain=[np.float32(-2), np.int64(3)])  # type: ignore[list-item]
+    assert isinstance(t, FunctionTarget)
+    assert t.domain == (-2.0, 3.0)
+    assert all(type(v) is float for v in t.domain)
+
+
+def test_bad_spec_type_raises() -> None:
+    with pytest.raises(Gan1dError, match="built-in name, an expression"):
+        target(42)  # type: ignore[arg-type]
+
+
+# --- Target instances and callables ----------------------------------------------
+
+
+def test_target_instance_passes_through() -> None:
+    t = target("sine")
+    assert target(t) is t
+    with pytest.raises(Gan1dError, match="domain cannot be combined"):
+        target(t, domain=(0, 1))
+
+
+def test_function_target_constructor_validates() -> None:
+    t = FunctionTarget(name="p", domain=(0, 1), expression="x**2")
+    assert isinstance(t, Target)
+    assert t.f(np.array([0.5]))[0] == 0.25
+    with pytest.raises(Gan1dError, match="exactly one"):
+        FunctionTarget(name="p", domain=(0, 1))
+    with pytest.raises(Gan1dError, match="exactly one"):
+        FunctionTarget(name="p", domain=(0, 1), expression="x", function=np.sin)
+    with pytest.raises(Gan1dError, match="domain must be"):
+        FunctionTarget(name="p", domain=(1, 0), expression="x")
+
+
+def test_callable_target_samples_on_curve() -> None:
+    t = target(np.sin, domain=(-1, 1))
+    assert isinstance(t, FunctionTarget)
+    assert t.name == "sin"
+    assert t.expression is None
+    points = t.sample(500, seed=1)
+    assert points.dtype == np.float32
+    _in_domain(points, t)
+    _on_curve(points, t)
+    assert t.y_range == pytest.approx((math.sin(-1), math.sin(1)))
+    assert t.describe()["callable"] == "numpy.sin"
+
+
+def test_callable_receives_float64_and_lambda_is_named_callable() -> None:
+    seen: list[np.dtype] = []
+
+    def record(x: np.ndarray) -> np.ndarray:
+        seen.append(x.dtype)
+        return x * 2
+
+    assert target(record).name == "record"
+    assert set(seen) == {np.dtype(np.float64)}
+    t = target(lambda x: 3 * x)
+    assert t.name == "callable"
+    assert isinstance(t, FunctionTarget)
+    assert t.f(np.array([0.5]))[0] == 1.5
+
+
+def test_callable_that_raises_or_misbehaves() -> None:
+    def boom(x: np.ndarray) -> np.ndarray:
+        raise RuntimeError("kaput\nsecond line")
+
+    with pytest.raises(Gan1dError, match="RuntimeError: kaput") as info:
+        target(boom)
+    assert "\n" not in str(info.value)
+    with pytest.raises(Gan1dError, match="same shape"):
+        target(lambda x: x[:1])
+    with pytest.raises(Gan1dError, match="same shape"):
+        target(lambda x: 1.0)  # type: ignore[arg-type, return-value]
+    with pytest.raises(Gan1dError, match="failed"):
+        target(math.sin)  # type: ignore[arg-type]  # not vectorised: fails on arrays
+    with pytest.raises(Gan1dError, match="not finite"):
+        target(lambda x: 1 / x, domain=(-1, 1))
+
+
+def test_callable_has_no_f_tensor() -> None:
+    t = target(np.sin)
+    assert isinstance(t, FunctionTarget)
+    with pytest.raises(Gan1dError, match="callable"):
+        t.f_tensor(keras.ops.zeros((3,)))
+
+
+# --- keras sampling --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN_TARGETS))
+def test_sample_tensor_on_curve(name: str) -> None:
+    t = target(name)
+    assert isinstance(t, FunctionTarget)
+    out = t.sample_tensor(256, keras.random.SeedGenerator(1))
+    assert keras.backend.standardize_dtype(out.dtype) == "float32"
+    points = keras.ops.convert_to_numpy(out)
+    assert points.shape == (256, 2)
+    _in_domain(points, t)
+    _on_curve(points, t)
+
+
+def test_sample_tensor_seeding() -> None:
+    t = target("sine")
+    gen = keras.random.SeedGenerator(5)
+    first = keras.ops.convert_to_numpy(t.sample_tensor(64, gen))
+    second = keras.ops.convert_to_numpy(t.sample_tensor(64, gen))
+    assert not np.array_equal(first, second)
+    again = keras.ops.convert_to_numpy(t.sample_tensor(64, keras.random.SeedGenerator(5)))
+    np.testing.assert_array_equal(first, again)
+    fixed = keras.ops.convert_to_numpy(t.sample_tensor(64, 7))
+    np.testing.assert_array_equal(fixed, keras.ops.convert_to_numpy(t.sample_tensor(64, 7)))
+
+
+def test_sample_tensor_stays_inside_inexact_domain() -> None:
+    # -0.1 and 0.7 are not float32 numbers; x must still never leave the domain,
+    # where sqrt(x + 0.1) would be nan.
+    t = target("sqrt(x + 0.1)", domain=(-0.1, 0.7))
+    assert isinstance(t, FunctionTarget)
+    points = keras.ops.convert_to_numpy(t.sample_tensor(4096, 3))
+    assert np.isfinite(points).all()
+    _in_domain(points, t)
+
+
+def test_float32_bounds_round_inward() -> None:
+    # Random draws rarely hit the bounds exactly, so check the rounding itself:
+    # float32(-0.1) < -0.1 would let sample_tensor step outside the domain.
+    lo, hi = _float32_inside(-0.1, 0.7)
+    assert -0.1 <= lo < -0.1 + 1e-7
+    assert 0.7 - 1e-7 < hi <= 0.7
+    assert float(np.float32(lo)) == lo
+    assert float(np.float32(hi)) == hi
+    assert _float32_inside(-0.5, 1.5) == (-0.5, 1.5)
+
+
+def test_callable_sample_tensor_uses_pool() -> None:
+    t = target(np.cos, domain=(-1, 1))
+    assert isinstance(t, FunctionTarget)
+    gen = keras.random.SeedGenerator(2)
+    points = keras.ops.convert_to_numpy(t.sample_tensor(512, gen))
+    assert points.dtype == np.float32
+    assert points.shape == (512, 2)
+    _in_domain(points, t)
+    _on_curve(points, t)
+    pool = t.sample(POOL_SIZE, seed=POOL_SEED)
+    pool_rows = {tuple(row) for row in pool.tolist()}
+    assert all(tuple(row) in pool_rows for row in points.tolist())
+    assert len({tuple(row) for row in points.tolist()}) > 400  # random rows, not one
+    more = keras.ops.convert_to_numpy(t.sample_tensor(512, gen))
+    assert not np.array_equal(points, more)
+
+
+def _compiled_sampler(t: Target, n: int) -> Callable[[], Any]:
+    """A compiled function of no arguments that returns t.sample_tensor(n, ...)."""
+    if BACKEND == "jax":
+        import jax
+
+        sample = jax.jit(lambda key: t.sample_tensor(n, key))
+        return lambda: sample(jax.random.PRNGKey(0))
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        gen = keras.random.SeedGenerator(0)
+        return tf.function(lambda: t.sample_tensor(n, gen))
+    pytest.skip(f"no compiled-function test for backend {BACKEND}")
+
+
+@pytest.mark.parametrize("spec", ["cube", "exp(-x**2) + 2*pi", np.tanh])
+def test_sample_tensor_inside_compiled_function(spec: object) -> None:
+    t = target(spec, domain=(-1, 1))  # type: ignore[arg-type]
+    assert isinstance(t, FunctionTarget)
+    run = _compiled_sampler(t, 128)
+    out = run()
+    assert keras.backend.standardize_dtype(out.dtype) == "float32"
+    points = keras.ops.convert_to_numpy(out)
+    assert points.shape == (128, 2)
+    _in_domain(points, t)
+    _on_curve(points, t)
+    assert np.unique(points[:, 0]).size > 100

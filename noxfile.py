@@ -1,9 +1,9 @@
 """Test, lint, type-check and benchmark gan1d under each Keras backend.
 
-    nox                       # tests under JAX and TensorFlow, lint, typecheck
-    nox -s "tests(backend='jax')" -- -k cli
-    nox -s slow               # long convergence checks
-    nox -s "bench(backend='jax', device='cpu')"
+nox                       # tests under JAX and TensorFlow, lint, typecheck
+nox -s "tests(backend='jax')" -- -k cli
+nox -s slow               # long convergence checks
+nox -s "bench(backend='jax', device='cpu')"
 """
 
 from __future__ import annotations

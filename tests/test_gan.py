@@ -63,7 +63,9 @@ def test_same_seed_gives_identical_history_and_another_seed_differs():
 
 
 def test_fit_is_deterministic_for_a_seed():
-    histories = [make_gan(5).fit(real_points(256), batch_size=64, epochs=3, verbose=0, shuffle=False).history for _ in range(2)]
+    histories = [
+        make_gan(5).fit(real_points(256), batch_size=64, epochs=3, verbose=0, shuffle=False).history for _ in range(2)
+    ]
     assert histories[0] == histories[1]
 
 

@@ -50,7 +50,7 @@ def assert_real_image(path: Path, size: tuple[int, int] | None = None) -> None:
 
 
 def no_leftovers(directory: Path) -> bool:
-    return not [p for p in directory.iterdir() if p.name.endswith(".tmp")]
+    return not [p for p in directory.iterdir() if ".tmp" in p.name]
 
 
 def test_plot_target(tmp_path: Path) -> None:

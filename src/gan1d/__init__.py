@@ -46,7 +46,22 @@ _LAZY = {
     "train": "gan1d.training",
 }
 
-__all__ = ["Gan1dError", "__version__", "metrics", *_LAZY]
+__all__ = [
+    "GAN",
+    "Gan1dError",
+    "SnapshotCallback",
+    "Target",
+    "TrainConfig",
+    "TrainResult",
+    "TrainingDiverged",
+    "__version__",
+    "animate",
+    "build_discriminator",
+    "build_generator",
+    "metrics",
+    "target",
+    "train",
+]
 
 
 def __getattr__(name: str) -> Any:

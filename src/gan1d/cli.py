@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NoReturn
 
 from gan1d.errors import Gan1dError
@@ -47,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--latent-dim", type=int, help="size of the latent noise (default: preset's, 5)")
     run.add_argument("--learning-rate", type=float, help="Adam learning rate (default: preset's, 0.001)")
     run.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    run.add_argument("--snapshot-every", type=int, default=20, help="epochs between snapshots, 0 for none (default: 20)")
+    run.add_argument(
+        "--snapshot-every", type=int, default=20, help="epochs between snapshots, 0 for none (default: 20)"
+    )
     run.add_argument("--preset", default="seed", help="named settings (default: seed)")
     run.add_argument("--out", help="run folder (default: a new folder under runs/)")
     run.add_argument("--animation", default="gif", help="gif, mp4 (needs ffmpeg) or none (default: gif)")
@@ -89,8 +91,11 @@ def _train(args: argparse.Namespace) -> int:
     from gan1d.training import TrainingDiverged, train
 
     target = config.target().describe()
-    print(f"gan1d: training on {target.get('expression') or target.get('name')} over {target.get('domain')} "
-          f"for {config.epochs} epochs with {backend}; writing {run_dir}", file=sys.stderr)
+    print(
+        f"gan1d: training on {target.get('expression') or target.get('name')} over {target.get('domain')} "
+        f"for {config.epochs} epochs with {backend}; writing {run_dir}",
+        file=sys.stderr,
+    )
     progress = [] if args.quiet or not sys.stderr.isatty() else [ProgressBar(config.epochs)]
     fields = {k: getattr(config, k) for k in ("batch_size", "latent_dim", "learning_rate", "snapshot_points")}
     try:
@@ -118,7 +123,7 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(artifacts: dict[str, object], metrics: dict[str, object]) -> None:
+def _report(artifacts: Mapping[str, object], metrics: Mapping[str, object]) -> None:
     for name, path in artifacts.items():
         print(f"{name:<16} {path}")
     print("metrics " + json.dumps(metrics))

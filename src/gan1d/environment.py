@@ -45,7 +45,9 @@ def check_backend() -> str:
     """
     name = os.environ.get("KERAS_BACKEND") or _keras_config_backend() or "tensorflow"
     if name not in SUPPORTED_BACKENDS:
-        raise Gan1dError(f"KERAS_BACKEND={name!r} is not supported by gan1d; use one of {', '.join(SUPPORTED_BACKENDS)}")
+        raise Gan1dError(
+            f"KERAS_BACKEND={name!r} is not supported by gan1d; use one of {', '.join(SUPPORTED_BACKENDS)}"
+        )
     if importlib.util.find_spec(name) is None:
-        raise Gan1dError(f"KERAS_BACKEND={name!r} but {name} is not installed; pip install \"gan1d[{name}]\"")
+        raise Gan1dError(f'KERAS_BACKEND={name!r} but {name} is not installed; pip install "gan1d[{name}]"')
     return name

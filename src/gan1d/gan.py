@@ -179,7 +179,8 @@ class GAN(BackendGAN):
         """
         with keras.StatelessScope(state_mapping=[(self.seed_generator.state, state.seed)]) as scope:
             if real is None:
-                assert sample_real is not None and batch_size is not None
+                if sample_real is None or batch_size is None:
+                    raise ValueError("step needs real points or both sample_real and batch_size")
                 real = sample_real(batch_size, self.seed_generator)
             real = ops.cast(real, "float32")
             batch = ops.shape(real)[0]
@@ -243,7 +244,9 @@ class GAN(BackendGAN):
 
         def one_period(p: Any, carry: tuple[GANState, Any, Any, Any]) -> tuple[GANState, Any, Any, Any]:
             state, d_losses, g_losses, snapshots = carry
-            state, d_row, g_row = ops.fori_loop(0, period, one_step, (state, ops.zeros((period,)), ops.zeros((period,))))
+            state, d_row, g_row = ops.fori_loop(
+                0, period, one_step, (state, ops.zeros((period,)), ops.zeros((period,)))
+            )
             snapshot, _ = self.generator.stateless_call(state.g_weights, state.g_state, snapshot_noise)
             d_losses = ops.slice_update(d_losses, (p, 0), d_row[None])
             g_losses = ops.slice_update(g_losses, (p, 0), g_row[None])
@@ -287,9 +290,7 @@ class GAN(BackendGAN):
             raise Gan1dError("fit_target takes at most one SnapshotCallback")
         snapshotter = snapshotters[0] if snapshotters else None
         history = keras.callbacks.History()
-        others = keras.callbacks.CallbackList(
-            [c for c in callbacks if c is not snapshotter] + [history], model=self
-        )
+        others = keras.callbacks.CallbackList([c for c in callbacks if c is not snapshotter] + [history], model=self)
         if snapshotter is not None:
             snapshotter.set_model(self)
             snapshotter.on_train_begin()
@@ -303,7 +304,7 @@ class GAN(BackendGAN):
         state = self.read_state()
         epoch = 0
         while epoch < epochs and not self.stop_training:
-            length = period if epochs - epoch >= period else epochs - epoch
+            length = min(period, epochs - epoch)
             capacity = max(1, min(STEPS_PER_CALL // length, (epochs - epoch) // length))
             run = self._compiled_loop(target, length, capacity, batch_size)
             periods = min(capacity, (epochs - epoch) // length)

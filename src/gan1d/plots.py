@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import shutil
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,6 +32,7 @@ from matplotlib.lines import Line2D
 from PIL import Image
 
 from gan1d.errors import Gan1dError
+from gan1d.files import atomic_path
 
 __all__ = [
     "animate",
@@ -292,7 +292,7 @@ def animate(
     curve_xy = _as_curve(curve)
     limits = _resolve_bounds(real, curve_xy, bounds)
     rendered = _render_frames(frames, real, curve_xy, limits, dpi)
-    with _atomic(final) as tmp:
+    with atomic_path(final) as tmp:
         if suffix == ".gif":
             _write_gif(rendered, tmp, fps)
         else:
@@ -494,24 +494,9 @@ def _save_figure(fig: Figure, path: PathArg) -> Path:
     fmt = final.suffix.lower().lstrip(".")
     if fmt not in fig.canvas.get_supported_filetypes():
         raise Gan1dError(f"unsupported image format {final.suffix or final.name!r}; use .png")
-    with _atomic(final) as tmp:
+    with atomic_path(final) as tmp:
         fig.savefig(tmp, format=fmt)
     return final
-
-
-@contextlib.contextmanager
-def _atomic(final: Path) -> Iterator[Path]:
-    """Yields a temporary path beside `final`, renamed onto it only on success."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    # A random name in the same directory: the rename is then atomic, and writers
-    # create the file with the usual permissions (mkstemp would force 0600).
-    tmp = final.with_name(f".{final.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        yield tmp
-        tmp.replace(final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _resolve_bounds(real: np.ndarray, curve: Curve | None, bounds: Bounds | None) -> Bounds:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import dataclasses
 import json
@@ -10,13 +9,14 @@ import math
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from gan1d.errors import Gan1dError
+from gan1d.files import atomic_path
 from gan1d.targets import FunctionTarget, Target, target
 
 __all__ = [
@@ -104,7 +104,9 @@ class TrainConfig:
         """
         if self.preset not in PRESETS:
             raise Gan1dError(f"unknown preset {self.preset!r}; choose one of {', '.join(PRESETS)}")
-        filled = {k: v if v is not None else PRESETS[self.preset].get(k) for k, v in dataclasses.asdict(self).items()}
+        filled: dict[str, Any] = {
+            k: v if v is not None else PRESETS[self.preset].get(k) for k, v in dataclasses.asdict(self).items()
+        }
         for name in ("epochs", "batch_size", "latent_dim", "snapshot_points"):
             _check_int(name, filled[name], minimum=1)
         _check_int("snapshot_every", filled["snapshot_every"], minimum=0)
@@ -286,13 +288,12 @@ def train(
     from gan1d.models import build_discriminator, build_generator
 
     keras.utils.set_random_seed(config.seed)
-    assert config.latent_dim is not None and config.batch_size is not None and config.learning_rate is not None
-    generator = build_generator(config.latent_dim, config.generator_units or ())
+    generator = build_generator(config.latent_dim or 0, config.generator_units or ())
     discriminator = build_discriminator(2, config.discriminator_units or ())
-    gan = GAN(discriminator=discriminator, generator=generator, latent_dim=config.latent_dim, seed=config.seed)
+    gan = GAN(discriminator=discriminator, generator=generator, latent_dim=config.latent_dim or 0, seed=config.seed)
     gan.compile(
-        d_optimizer=keras.optimizers.Adam(config.learning_rate),
-        g_optimizer=keras.optimizers.Adam(config.learning_rate),
+        d_optimizer=keras.optimizers.Adam(config.learning_rate or 0.0),
+        g_optimizer=keras.optimizers.Adam(config.learning_rate or 0.0),
     )
     snapshotter = (
         SnapshotCallback(config.snapshot_every, config.snapshot_points, seed=config.seed)
@@ -305,7 +306,7 @@ def train(
     status = "completed"
     start = time.perf_counter()
     try:
-        gan.fit_target(distribution, epochs=config.epochs, batch_size=config.batch_size, callbacks=all_callbacks)
+        gan.fit_target(distribution, epochs=config.epochs, batch_size=config.batch_size or 0, callbacks=all_callbacks)
     except KeyboardInterrupt:
         status = "interrupted"
     train_seconds = time.perf_counter() - start
@@ -372,7 +373,7 @@ def write_run(result: TrainResult, distribution: Target, run_dir: Path) -> dict[
 
     config = {**dataclasses.asdict(result.config), "target": distribution.describe()}
     _write_text(add("config.json"), json.dumps(config, indent=2) + "\n")
-    with _atomic(add("history.csv")) as tmp, open(tmp, "w", newline="") as stream:
+    with atomic_path(add("history.csv")) as tmp, open(tmp, "w", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(["epoch", "d_loss", "g_loss"])
         for epoch, (d, g) in enumerate(zip(result.history["d_loss"], result.history["g_loss"], strict=True), 1):
@@ -388,7 +389,7 @@ def write_run(result: TrainResult, distribution: Target, run_dir: Path) -> dict[
     plots.plot_samples(real, _generate(result, 100), add("samples.png"), curve=curve, bounds=bounds)
     if result.config.animation != "none" and result.snapshots:
         plots.animate(result.snapshots, real, add(f"training.{result.config.animation}"), curve=curve, bounds=bounds)
-    with _atomic(add("generator.keras")) as tmp:
+    with atomic_path(add("generator.keras")) as tmp:
         result.generator.save(tmp)
     return written
 
@@ -409,18 +410,5 @@ def _curve(distribution: Target) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _write_text(path: Path, text: str) -> None:
-    with _atomic(path) as tmp:
+    with atomic_path(path) as tmp:
         tmp.write_text(text)
-
-
-@contextlib.contextmanager
-def _atomic(final: Path) -> Iterator[Path]:
-    """Yields a temporary path beside `final`, moved onto it only on success."""
-    fd, name = tempfile.mkstemp(dir=final.parent, prefix=f".{final.stem}.", suffix=f".part{final.suffix}")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        tmp.replace(final)
-    finally:
-        tmp.unlink(missing_ok=True)

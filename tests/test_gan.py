@@ -75,6 +75,25 @@ def test_snapshot_callback_under_fit_stores_every_k_epochs():
     gan.fit(real_points(128), batch_size=64, epochs=5, verbose=0, callbacks=[snapshots])
     assert [epoch for epoch, _ in snapshots.snapshots] == [2, 4]
     assert all(points.shape == (10, 2) and points.dtype == np.float32 for _, points in snapshots.snapshots)
+    assert snapshots.discriminator_accuracy == []  # no real points given
+
+
+def test_snapshot_accuracy_agrees_between_fit_and_the_compiled_loop():
+    real = real_points(50)
+    under_fit = SnapshotCallback(every=10, n_points=50, real_points=real)
+    gan = make_gan()
+    gan.fit(real_points(64), batch_size=64, epochs=10, verbose=0, callbacks=[under_fit])
+    assert len(under_fit.discriminator_accuracy) == 1
+    epoch, on_real, on_fake = under_fit.discriminator_accuracy[0]
+    assert epoch == 10
+    assert 0 <= on_real <= 1
+    assert 0 <= on_fake <= 1
+    # The compiled loop measures the same thing on the device.
+    in_loop = SnapshotCallback(every=10, n_points=50, real_points=real)
+    gan.fit_target(target("square"), epochs=10, callbacks=[in_loop])
+    scores = keras.ops.convert_to_numpy(gan.discriminator(np.concatenate([real, in_loop.snapshots[0][1]])))
+    expected = (np.mean(scores[:50] > 0.5), np.mean(scores[50:] <= 0.5))
+    np.testing.assert_allclose(in_loop.discriminator_accuracy[0][1:], expected, atol=1e-6)
 
 
 def test_snapshots_from_the_compiled_loop_match_the_generator():

@@ -167,8 +167,10 @@ def test_summarize_matches_individual_metrics() -> None:
     assert summary == {
         "x_w1": x_w1(generated, t),
         "curve_residual": curve_residual(generated, t),
+        "energy_distance": summary["energy_distance"],
         "coverage": coverage(generated, t),
     }
+    assert 0 < summary["energy_distance"] < 0.05
     assert all(type(value) is float for value in summary.values())
 
 
@@ -178,7 +180,7 @@ def test_non_finite_points_give_nan(bad: float) -> None:
     generated = t.sample(100, seed=0).astype(np.float64)
     generated[7, 1] = bad
     summary = summarize(generated, t)
-    assert set(summary) == {"x_w1", "curve_residual", "coverage"}
+    assert set(summary) == {"x_w1", "curve_residual", "energy_distance", "coverage"}
     assert all(math.isnan(value) for value in summary.values())
 
 
@@ -210,3 +212,37 @@ def test_lists_are_accepted() -> None:
 def test_non_function_target_raises() -> None:
     with pytest.raises(Gan1dError, match="FunctionTarget"):
         x_w1(np.zeros((3, 2)), "square")  # type: ignore[arg-type]
+
+
+def test_energy_distance_known_answers():
+    from gan1d.metrics import energy_distance
+
+    rng = np.random.default_rng(0)
+    cloud = rng.normal(size=(500, 2))
+    assert energy_distance(cloud, cloud) == pytest.approx(0.0, abs=1e-12)
+    # Two point masses a distance d apart: 2d - 0 - 0.
+    assert energy_distance(np.zeros((3, 2)), np.full((4, 2), [3.0, 4.0])) == pytest.approx(10.0)
+    near = energy_distance(cloud, rng.normal(size=(500, 2)))
+    far = energy_distance(cloud, rng.normal(size=(500, 2)) + np.array([2.0, 0.0]))
+    assert near < 0.05
+    assert far > 1.0
+    assert np.isnan(energy_distance(np.full((2, 2), np.nan), cloud))
+    with pytest.raises(Gan1dError):
+        energy_distance(cloud, np.zeros((3, 3)))
+
+
+def test_discriminator_accuracy_counts_each_side():
+    from gan1d.metrics import discriminator_accuracy
+
+    assert discriminator_accuracy([0.9, 0.8, 0.2, 0.7], [0.1, 0.6]) == (0.75, 0.5)
+    assert discriminator_accuracy([1.0, -1.0], [-2.0, -3.0], threshold=0.0) == (0.5, 1.0)
+
+
+def test_summarize_has_every_metric_and_is_small_for_real_points():
+    t = target("square")
+    summary = summarize(t.sample(2000, seed=5), t)
+    assert set(summary) == {"x_w1", "curve_residual", "energy_distance", "coverage"}
+    assert summary["energy_distance"] < 0.01
+    assert summary["curve_residual"] < 1e-5
+    shifted = summarize(t.sample(2000, seed=5) + np.array([0.0, 0.1]), t)
+    assert shifted["energy_distance"] > 0.1

@@ -24,7 +24,7 @@ def run(tmp_path_factory):
 
 def test_run_writes_every_artifact(run):
     expected = {"config.json", "history.csv", "metrics.json", "target.png", "losses.png", "samples.png"}
-    expected |= {"training.gif", "generator.keras"}
+    expected |= {"training.gif", "generator.keras", "quality.csv", "quality.png"}
     assert set(run.artifacts) == expected
     for name in expected:
         assert (run.out_dir / name).stat().st_size > 0
@@ -179,3 +179,21 @@ def test_config_resolves_preset_values():
     assert (config.latent_dim, config.batch_size, config.learning_rate) == (5, 64, 1e-3)
     assert config.generator_units == (15,)
     assert TrainConfig(latent_dim=3).resolved().latent_dim == 3
+
+
+def test_quality_is_measured_at_every_snapshot(run):
+    with open(run.out_dir / "quality.csv") as stream:
+        rows = list(csv.DictReader(stream))
+    assert [int(r["epoch"]) for r in rows] == [epoch for epoch, _ in run.snapshots]
+    names = {"x_w1", "curve_residual", "energy_distance", "coverage", "d_accuracy_real", "d_accuracy_generated"}
+    assert names <= set(rows[0])
+    for row in rows:
+        assert 0 <= float(row["d_accuracy_real"]) <= 1
+        assert 0 <= float(row["coverage"]) <= 1
+    # The last row scores the last snapshot, which is the generator at the end.
+    last = gan1d.metrics.summarize(run.snapshots[-1][1], gan1d.target("square"))
+    assert float(rows[-1]["x_w1"]) == pytest.approx(last["x_w1"])
+    metrics = json.loads((run.out_dir / "metrics.json").read_text())
+    assert {"energy_distance", "coverage", "d_accuracy_real", "d_accuracy_generated"} <= set(metrics)
+    with Image.open(run.out_dir / "quality.png") as image:
+        assert image.size[1] > 300

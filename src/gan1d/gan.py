@@ -115,6 +115,11 @@ class GAN(BackendGAN):
         self.loss_fn = loss_fn if loss_fn is not None else keras.losses.BinaryCrossentropy()
         self._loop_cache.clear()
 
+    @property
+    def score_threshold(self) -> float:
+        """Discriminator score above which a point counts as real: 0 for logits, else 0.5."""
+        return 0.0 if getattr(self.loss_fn, "from_logits", False) else 0.5
+
     def call(self, noise: Any, training: bool = False) -> Any:
         return self.generator(noise, training=training)
 
@@ -218,6 +223,7 @@ class GAN(BackendGAN):
         state: GANState,
         num_periods: Any,
         snapshot_noise: Any,
+        reference: Any,
         *,
         period: int,
         capacity: int,
@@ -226,14 +232,16 @@ class GAN(BackendGAN):
     ) -> tuple[GANState, Any, Any, Any]:
         """Runs `num_periods <= capacity` periods of `period` steps in one compiled call.
 
-        Returns the new state, the losses `(capacity, period)` and the generated
-        points of `snapshot_noise` at the end of each period `(capacity, n, d)`;
-        rows past `num_periods` are zeros.
+        Returns the new state, the losses `(capacity, period)`, the generated
+        points of `snapshot_noise` at the end of each period `(capacity, n, d)`, and
+        the discriminator's accuracy then on the real points `reference` and on
+        those generated points `(capacity, 2)`; rows past `num_periods` are zeros.
         """
         points = self.generator.compute_output_shape((1, self.latent_dim))[-1]
         d_losses = ops.zeros((capacity, period))
         g_losses = ops.zeros((capacity, period))
         snapshots = ops.zeros((capacity, ops.shape(snapshot_noise)[0], points))
+        accuracies = ops.zeros((capacity, 2))
 
         def one_step(i: Any, carry: tuple[GANState, Any, Any]) -> tuple[GANState, Any, Any]:
             state, d_row, g_row = carry
@@ -242,18 +250,33 @@ class GAN(BackendGAN):
             g_row = ops.slice_update(g_row, (i,), ops.reshape(ops.cast(g_loss, "float32"), (1,)))
             return state, d_row, g_row
 
-        def one_period(p: Any, carry: tuple[GANState, Any, Any, Any]) -> tuple[GANState, Any, Any, Any]:
-            state, d_losses, g_losses, snapshots = carry
+        def one_period(p: Any, carry: tuple[Any, ...]) -> tuple[Any, ...]:
+            state, d_losses, g_losses, snapshots, accuracies = carry
             state, d_row, g_row = ops.fori_loop(
                 0, period, one_step, (state, ops.zeros((period,)), ops.zeros((period,)))
             )
             snapshot, _ = self.generator.stateless_call(state.g_weights, state.g_state, snapshot_noise)
+            snapshot = ops.cast(snapshot, "float32")
+            scores, _ = self.discriminator.stateless_call(
+                state.d_weights, state.d_state, ops.concatenate([reference, snapshot], axis=0)
+            )
+            real_scores, fake_scores = scores[: ops.shape(reference)[0]], scores[ops.shape(reference)[0] :]
+            threshold = self.score_threshold
+            accuracy = ops.stack(
+                [
+                    ops.mean(ops.cast(real_scores > threshold, "float32")),
+                    ops.mean(ops.cast(fake_scores <= threshold, "float32")),
+                ]
+            )
             d_losses = ops.slice_update(d_losses, (p, 0), d_row[None])
             g_losses = ops.slice_update(g_losses, (p, 0), g_row[None])
-            snapshots = ops.slice_update(snapshots, (p, 0, 0), ops.cast(snapshot, "float32")[None])
-            return state, d_losses, g_losses, snapshots
+            snapshots = ops.slice_update(snapshots, (p, 0, 0), snapshot[None])
+            accuracies = ops.slice_update(accuracies, (p, 0), accuracy[None])
+            return state, d_losses, g_losses, snapshots, accuracies
 
-        return ops.fori_loop(0, num_periods, one_period, (state, d_losses, g_losses, snapshots))  # type: ignore[no-any-return]
+        return ops.fori_loop(  # type: ignore[no-any-return]
+            0, num_periods, one_period, (state, d_losses, g_losses, snapshots, accuracies)
+        )
 
     # ----- fast training on a target -------------------------------------------
 
@@ -296,9 +319,14 @@ class GAN(BackendGAN):
             snapshotter.on_train_begin()
             period = snapshotter.every
             noise = ops.convert_to_tensor(snapshotter.noise)
+            reference_points = snapshotter.real_points
+            if reference_points is None:
+                reference_points = target.sample(snapshotter.n_points, seed=snapshotter.seed)
+            reference = ops.convert_to_tensor(reference_points, "float32")
         else:
             period = min(epochs, 100)
             noise = ops.zeros((1, self.latent_dim))
+            reference = ops.zeros((1, self.generator.compute_output_shape((1, self.latent_dim))[-1]))
         self.stop_training = False
         others.on_train_begin()
         state = self.read_state()
@@ -310,7 +338,9 @@ class GAN(BackendGAN):
             periods = min(capacity, (epochs - epoch) // length)
             # A host copy, since TensorFlow's reads of a variable can share its buffer.
             last_good = keras.tree.map_structure(ops.convert_to_numpy, state)
-            new_state, d_losses, g_losses, snapshots = run(state, ops.convert_to_tensor(periods, "int32"), noise)
+            new_state, d_losses, g_losses, snapshots, accuracies = run(
+                state, ops.convert_to_tensor(periods, "int32"), noise, reference
+            )
             d_losses = ops.convert_to_numpy(d_losses)[:periods].reshape(-1)
             g_losses = ops.convert_to_numpy(g_losses)[:periods].reshape(-1)
             finite = np.isfinite(d_losses) & np.isfinite(g_losses)
@@ -320,9 +350,9 @@ class GAN(BackendGAN):
             state = new_state if finite.all() else last_good
             self.write_state(state)
             if snapshotter is not None and length == period:
-                snapshots = ops.convert_to_numpy(snapshots)
+                snapshots, accuracies = ops.convert_to_numpy(snapshots), ops.convert_to_numpy(accuracies)
                 for p in range(done // length):
-                    snapshotter.record(epoch + (p + 1) * length, snapshots[p])
+                    snapshotter.record(epoch + (p + 1) * length, snapshots[p], tuple(accuracies[p]))
             for i in range(done):
                 others.on_epoch_end(epoch + i, {"d_loss": float(d_losses[i]), "g_loss": float(g_losses[i])})
             epoch += done
@@ -335,11 +365,12 @@ class GAN(BackendGAN):
         key = (id(target), period, capacity, batch_size)
         if key not in self._loop_cache or self._loop_cache[key][0] is not target:
 
-            def run(state: GANState, num_periods: Any, noise: Any) -> Any:
+            def run(state: GANState, num_periods: Any, noise: Any, reference: Any) -> Any:
                 return self._run_periods(
                     state,
                     num_periods,
                     noise,
+                    reference,
                     period=period,
                     capacity=capacity,
                     batch_size=batch_size,

@@ -9,6 +9,10 @@ Three numbers, each scale-free so that runs on different targets compare:
 - ``curve_residual``: mean |y - f(x)| divided by the range of f on the domain
   (by 1 if f is constant). A point with x outside the domain is scored against
   the curve's end value there (x is clipped); it is penalised in ``x_w1`` too.
+- ``energy_distance``: the 2-D energy distance between the generated cloud and
+  as many real points, ``2 E|X - Y| - E|X - X'| - E|Y - Y'|`` (Szekely & Rizzo),
+  after scaling x by the domain width and y by the range of f; 0 for identical
+  distributions, and it sees both marginals and how they pair.
 - ``coverage``: share of equal-width x bins over the domain that hold at least
   one generated point; points outside the domain fall in no bin.
 
@@ -21,11 +25,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.spatial.distance import cdist
 
 from gan1d.errors import Gan1dError
 from gan1d.targets import FunctionTarget
 
-__all__ = ["coverage", "curve_residual", "summarize", "x_w1"]
+__all__ = ["coverage", "curve_residual", "discriminator_accuracy", "energy_distance", "summarize", "x_w1"]
 
 
 def _check(generated: object, target: object) -> np.ndarray | None:
@@ -139,6 +144,48 @@ def coverage(generated: np.ndarray, target: FunctionTarget, bins: int = 20) -> f
     return float(np.unique(index).size / bins)
 
 
+def energy_distance(generated: np.ndarray, real: np.ndarray) -> float:
+    """Energy distance between two clouds of points in the plane.
+
+    Args:
+        generated: (n, 2) points.
+        real: (m, 2) points, in the same units.
+
+    Returns:
+        ``2 E|X - Y| - E|X - X'| - E|Y - Y'|`` with Euclidean distances (V-statistic,
+        so identical samples give exactly 0); nan if any value is not finite.
+    """
+    a = np.asarray(generated, dtype=np.float64)
+    b = np.asarray(real, dtype=np.float64)
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1] or not len(a) or not len(b):
+        raise Gan1dError(f"energy distance needs two (n, d) arrays with the same d, got {a.shape} and {b.shape}")
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return math.nan
+    return float(2 * cdist(a, b).mean() - cdist(a, a).mean() - cdist(b, b).mean())
+
+
+def discriminator_accuracy(
+    real_scores: np.ndarray, fake_scores: np.ndarray, threshold: float = 0.5
+) -> tuple[float, float]:
+    """The tutorial's measure: how often the discriminator is right on each side.
+
+    Args:
+        real_scores: Discriminator outputs on real points.
+        fake_scores: Discriminator outputs on generated points.
+        threshold: Score above which a point is called real (0.5 for
+            probabilities, 0 for logits).
+
+    Returns:
+        (share of real points scored real, share of generated points scored fake).
+    """
+    real = np.asarray(real_scores, dtype=np.float64).reshape(-1)
+    fake = np.asarray(fake_scores, dtype=np.float64).reshape(-1)
+    return float(np.mean(real > threshold)), float(np.mean(fake <= threshold))
+
+
+ENERGY_SEED = 4321
+
+
 def summarize(generated: np.ndarray, target: FunctionTarget) -> dict[str, float]:
     """All metrics at once.
 
@@ -147,15 +194,24 @@ def summarize(generated: np.ndarray, target: FunctionTarget) -> dict[str, float]
         target: The function target the points should follow.
 
     Returns:
-        {"x_w1": ..., "curve_residual": ..., "coverage": ...} (coverage with
-        20 bins); all nan if any generated value is not finite.
+        {"x_w1": ..., "curve_residual": ..., "energy_distance": ..., "coverage": ...}
+        (coverage with 20 bins; energy distance against as many real points drawn
+        with a fixed seed, both scaled to the unit square); all nan if any
+        generated value is not finite.
 
     Raises:
         Gan1dError: If ``generated`` is not (n, 2) or ``target`` is not a
             FunctionTarget.
     """
+    points = _check(generated, target)
+    if points is None:
+        return dict.fromkeys(("x_w1", "curve_residual", "energy_distance", "coverage"), math.nan)
+    real = target.sample(len(points), seed=ENERGY_SEED).astype(np.float64)
+    (lo, hi), (y_lo, y_hi) = target.domain, target.y_range
+    scale = np.array([hi - lo, (y_hi - y_lo) or 1.0])
     return {
-        "x_w1": x_w1(generated, target),
-        "curve_residual": curve_residual(generated, target),
-        "coverage": coverage(generated, target),
+        "x_w1": x_w1(points, target),
+        "curve_residual": curve_residual(points, target),
+        "energy_distance": energy_distance(points / scale, real / scale),
+        "coverage": coverage(points, target),
     }

@@ -52,6 +52,8 @@ RUN_FILES = (
     "target.png",
     "losses.png",
     "samples.png",
+    "quality.csv",
+    "quality.png",
     "training.gif",
     "training.mp4",
     "generator.keras",
@@ -145,6 +147,9 @@ class TrainResult:
         config: The resolved configuration.
         history: `{"d_loss": [...], "g_loss": [...]}`, one value per epoch run.
         snapshots: `(epoch, points (n, 2))` pairs, as `SnapshotCallback` stores them.
+        quality: Metric name -> one value per snapshot (`epoch` holds the epochs):
+            `x_w1`, `curve_residual`, `energy_distance`, `coverage` of the snapshot's
+            points and the discriminator's accuracy on real and generated points.
         generator: The trained generator, a `keras.Model`.
         metrics: Final quality and timing numbers (see README, "Metrics").
         status: `"completed"`, `"diverged"` or `"interrupted"`.
@@ -155,6 +160,7 @@ class TrainResult:
     config: TrainConfig
     history: dict[str, list[float]]
     snapshots: list[tuple[int, np.ndarray]]
+    quality: dict[str, list[float]]
     generator: Any
     metrics: dict[str, Any]
     status: str = "completed"
@@ -326,11 +332,15 @@ def train(
         metrics["final_d_loss"] = losses["d_loss"][-1]
         metrics["final_g_loss"] = losses["g_loss"][-1]
     metrics.update(_quality(gan.generate(METRIC_POINTS, seed=METRIC_SEED), distribution))
+    if snapshotter is not None and snapshotter.discriminator_accuracy:
+        _, on_real, on_generated = snapshotter.discriminator_accuracy[-1]
+        metrics["d_accuracy_real"], metrics["d_accuracy_generated"] = on_real, on_generated
 
     result = TrainResult(
         config=config,
         history=losses,
         snapshots=list(snapshotter.snapshots) if snapshotter else [],
+        quality=_quality_curves(snapshotter, distribution),
         generator=generator,
         metrics=metrics,
         status=status,
@@ -356,6 +366,20 @@ def _quality(points: np.ndarray, distribution: Target) -> dict[str, float | None
     return {name: _json_float(value) for name, value in metrics.summarize(points, distribution).items()}
 
 
+def _quality_curves(snapshotter: Any, distribution: Target) -> dict[str, list[float]]:
+    """Quality of every snapshot, for `quality.csv` and `quality.png`."""
+    if snapshotter is None or not snapshotter.snapshots:
+        return {}
+    curves: dict[str, list[float]] = {"epoch": [float(epoch) for epoch, _ in snapshotter.snapshots]}
+    for _, points in snapshotter.snapshots:
+        for name, value in _quality(points, distribution).items():
+            curves.setdefault(name, []).append(math.nan if value is None else value)
+    if len(snapshotter.discriminator_accuracy) == len(snapshotter.snapshots):
+        curves["d_accuracy_real"] = [real for _, real, _ in snapshotter.discriminator_accuracy]
+        curves["d_accuracy_generated"] = [fake for _, _, fake in snapshotter.discriminator_accuracy]
+    return curves
+
+
 def _json_float(value: float) -> float | None:
     return float(value) if math.isfinite(value) else None
 
@@ -373,11 +397,8 @@ def write_run(result: TrainResult, distribution: Target, run_dir: Path) -> dict[
 
     config = {**dataclasses.asdict(result.config), "target": distribution.describe()}
     _write_text(add("config.json"), json.dumps(config, indent=2) + "\n")
-    with atomic_path(add("history.csv")) as tmp, open(tmp, "w", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(["epoch", "d_loss", "g_loss"])
-        for epoch, (d, g) in enumerate(zip(result.history["d_loss"], result.history["g_loss"], strict=True), 1):
-            writer.writerow([epoch, repr(d), repr(g)])
+    epochs = range(1, len(result.history["d_loss"]) + 1)
+    _write_csv(add("history.csv"), {"epoch": epochs, **result.history})
     _write_text(add("metrics.json"), json.dumps(result.metrics, indent=2) + "\n")
 
     real = distribution.sample(100, seed=result.config.seed)
@@ -387,6 +408,12 @@ def write_run(result: TrainResult, distribution: Target, run_dir: Path) -> dict[
     if result.history["d_loss"]:
         plots.plot_losses(result.history["d_loss"], result.history["g_loss"], add("losses.png"))
     plots.plot_samples(real, _generate(result, 100), add("samples.png"), curve=curve, bounds=bounds)
+    if result.quality:
+        names = [name for name in result.quality if name != "epoch"]
+        _write_csv(add("quality.csv"), {**result.quality, "epoch": [int(e) for e in result.quality["epoch"]]})
+        plots.plot_quality(
+            [int(e) for e in result.quality["epoch"]], {n: result.quality[n] for n in names}, add("quality.png")
+        )
     if result.config.animation != "none" and result.snapshots:
         plots.animate(result.snapshots, real, add(f"training.{result.config.animation}"), curve=curve, bounds=bounds)
     with atomic_path(add("generator.keras")) as tmp:
@@ -407,6 +434,15 @@ def _curve(distribution: Target) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     xs = np.linspace(*distribution.domain, 400)
     return xs, distribution.f(xs)
+
+
+def _write_csv(path: Path, columns: Mapping[str, Sequence[float]]) -> None:
+    """One column per entry; floats written with `repr` so they read back exactly."""
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(columns)
+        for row in zip(*columns.values(), strict=True):
+            writer.writerow([value if isinstance(value, int) else repr(float(value)) for value in row])
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -25,6 +25,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `train` and `sweep`: what to learn and how."""
+    parser.add_argument(
+        "--function",
+        default="square",
+        help="built-in name (square, cube, sine, abs, gauss, exp, sqrt) or an expression in x, "
+        "e.g. 'sin(3*x)' (default: square)",
+    )
+    parser.add_argument("--domain", nargs=2, type=float, metavar=("LO", "HI"), help="x range (default: the target's)")
+    parser.add_argument("--epochs", type=int, default=5000, help="training steps, one batch each (default: 5000)")
+    parser.add_argument("--batch-size", type=int, help="real points per step (default: the preset's)")
+    parser.add_argument("--latent-dim", type=int, help="size of the latent noise (default: the preset's)")
+    parser.add_argument("--learning-rate", type=float, help="Adam learning rate (default: the preset's)")
+    parser.add_argument("--preset", default="seed", help="named settings (default: seed)")
+    parser.add_argument("--out", help="output folder (default: a new folder under runs/)")
+    parser.add_argument("--overwrite", action="store_true", help="replace gan1d's files in a non-empty --out")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gan1d", description="Watch a GAN learn the curve of a 1D function.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -35,26 +53,23 @@ def build_parser() -> argparse.ArgumentParser:
         "pictures, an animation and the generator to a run folder. With no options it "
         "reproduces the seed article: x**2 on [-0.5, 0.5], 5000 epochs, a snapshot every 20.",
     )
-    run.add_argument(
-        "--function",
-        default="square",
-        help="built-in name (square, cube, sine, abs, gauss, exp, sqrt) or an expression in x, "
-        "e.g. 'sin(3*x)' (default: square)",
-    )
-    run.add_argument("--domain", nargs=2, type=float, metavar=("LO", "HI"), help="x range (default: the target's)")
-    run.add_argument("--epochs", type=int, default=5000, help="training steps, one batch each (default: 5000)")
-    run.add_argument("--batch-size", type=int, help="real points per step (default: preset's, 64)")
-    run.add_argument("--latent-dim", type=int, help="size of the latent noise (default: preset's, 5)")
-    run.add_argument("--learning-rate", type=float, help="Adam learning rate (default: preset's, 0.001)")
+    _add_run_options(run)
     run.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     run.add_argument(
         "--snapshot-every", type=int, default=20, help="epochs between snapshots, 0 for none (default: 20)"
     )
-    run.add_argument("--preset", default="seed", help="named settings (default: seed)")
-    run.add_argument("--out", help="run folder (default: a new folder under runs/)")
     run.add_argument("--animation", default="gif", help="gif, mp4 (needs ffmpeg) or none (default: gif)")
-    run.add_argument("--overwrite", action="store_true", help="replace gan1d's files in a non-empty --out")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    many = commands.add_parser(
+        "sweep",
+        help="train one configuration on many seeds and report the success rate",
+        description="Train one configuration on seeds 0..N-1 (together in one computation under JAX) "
+        "and write sweep.json, sweep.csv and a grid of final samples. A seed succeeds when "
+        "x_w1 <= 0.02 and curve_residual <= 0.02.",
+    )
+    _add_run_options(many)
+    many.add_argument("--seeds", type=int, default=10, help="number of seeds (default: 10)")
+    many.add_argument("--sequential", action="store_true", help="train the seeds one after another")
     return parser
 
 
@@ -62,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        return _train(args)
+        return _sweep(args) if args.command == "sweep" else _train(args)
     except Gan1dError as error:
         print(f"gan1d: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -127,3 +142,45 @@ def _report(artifacts: Mapping[str, object], metrics: Mapping[str, object]) -> N
     for name, path in artifacts.items():
         print(f"{name:<16} {path}")
     print("metrics " + json.dumps(metrics))
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from gan1d.environment import check_backend
+    from gan1d.training import TrainConfig, prepare_out_dir
+
+    if args.seeds <= 0:
+        raise Gan1dError(f"--seeds must be a positive integer, got {args.seeds}")
+    options = {"batch_size": args.batch_size, "latent_dim": args.latent_dim, "learning_rate": args.learning_rate}
+    options = {k: v for k, v in options.items() if v is not None}
+    common = {"domain": None if args.domain is None else tuple(args.domain), "epochs": args.epochs}
+    TrainConfig(function=args.function, preset=args.preset, **common, **options).resolved()
+    backend = check_backend()
+    out_dir = prepare_out_dir(args.out, overwrite=args.overwrite)
+
+    from gan1d.sweeps import sweep
+
+    print(
+        f"gan1d: {args.seeds} seeds of {args.function} for {args.epochs} epochs with {backend}; writing {out_dir}",
+        file=sys.stderr,
+    )
+    result = sweep(
+        args.function,
+        seeds=args.seeds,
+        preset=args.preset,
+        out_dir=out_dir,
+        vectorized=False if args.sequential else None,
+        overwrite=True,  # prepare_out_dir has already applied --overwrite
+        **common,
+        **options,
+    )
+    for run in result.runs:
+        print(
+            f"seed {run['seed']:>3}  x_w1 {run['x_w1']:.4f}  curve_residual {run['curve_residual']:.4f}  "
+            f"{'success' if run['success'] else 'miss'}"
+        )
+    print(
+        f"successes {result.successes}/{len(result.seeds)}  ({result.mode}, {result.train_seconds:.1f} s of training)"
+    )
+    for name in ("sweep.json", "sweep.csv", "samples.png"):
+        print(f"{name:<16} {out_dir / name}")
+    return 0

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from gan1d.backend import BackendGAN, apply_gradients, compile_function, value_and_grad
+from gan1d.backend import BackendGAN, apply_gradients, compile_function, value_and_grad, vectorize
 from gan1d.callbacks import SnapshotCallback
 from gan1d.errors import Gan1dError
 from gan1d.losses import discriminator_loss, generator_loss
@@ -144,6 +144,16 @@ class GAN(BackendGAN):
             d_optimizer=values(self.d_optimizer.variables),
             g_optimizer=values(self.g_optimizer.variables),
             seed=ops.convert_to_tensor(self.seed_generator.state.value),
+        )
+
+    def copy_state(self) -> GANState:
+        """Returns a copy of the current values that later training cannot change.
+
+        Under TensorFlow a tensor read from a variable can share its buffer, and the
+        compiled loop updates variables in place; so copies go through the host.
+        """
+        return keras.tree.map_structure(
+            lambda value: ops.convert_to_tensor(ops.convert_to_numpy(value)), self.read_state()
         )
 
     def write_state(self, state: GANState) -> None:
@@ -336,8 +346,7 @@ class GAN(BackendGAN):
             capacity = max(1, min(STEPS_PER_CALL // length, (epochs - epoch) // length))
             run = self._compiled_loop(target, length, capacity, batch_size)
             periods = min(capacity, (epochs - epoch) // length)
-            # A host copy, since TensorFlow's reads of a variable can share its buffer.
-            last_good = keras.tree.map_structure(ops.convert_to_numpy, state)
+            last_good = self.copy_state()
             new_state, d_losses, g_losses, snapshots, accuracies = run(
                 state, ops.convert_to_tensor(periods, "int32"), noise, reference
             )
@@ -361,8 +370,68 @@ class GAN(BackendGAN):
         others.on_train_end()
         return history
 
-    def _compiled_loop(self, target: Any, period: int, capacity: int, batch_size: int) -> Callable[..., Any]:
-        key = (id(target), period, capacity, batch_size)
+    def fit_target_many(
+        self,
+        target: Any,
+        states: Sequence[GANState],
+        epochs: int,
+        batch_size: int = 64,
+        *,
+        vectorized: bool = True,
+    ) -> tuple[list[GANState], np.ndarray, np.ndarray]:
+        """Trains independent copies of this GAN, one per initial state, on `target`.
+
+        Under JAX the copies train together: `jax.vmap` of the compiled loop, one
+        computation for all. Elsewhere they train one after another through the
+        same compiled loop (compiled once). The model's own variables end up
+        holding the last copy's state. Unlike `fit_target`, a copy whose loss turns
+        non-finite is not stopped; its losses and weights show it.
+
+        Args:
+            target: A `gan1d.Target`.
+            states: Initial states, e.g. `copy_state()` of GANs built with other seeds.
+            epochs: Training steps for each copy.
+            batch_size: Real points per step.
+            vectorized: False trains the copies one after another even under JAX.
+
+        Returns:
+            The final states, and the losses `d_loss`, `g_loss` as `(copies, epochs)` arrays.
+        """
+        if epochs <= 0 or batch_size <= 0 or not states:
+            raise Gan1dError(
+                f"epochs, batch_size and states must be positive, got {epochs}, {batch_size}, {len(states)}"
+            )
+        if vectorize is None or not vectorized:
+            finals, d_rows, g_rows = [], [], []
+            for state in states:
+                self.write_state(state)
+                history = self.fit_target(target, epochs, batch_size)
+                finals.append(self.copy_state())
+                d_rows.append(history.history["d_loss"])
+                g_rows.append(history.history["g_loss"])
+            return finals, np.array(d_rows), np.array(g_rows)
+
+        stacked = keras.tree.map_structure(lambda *values: ops.stack(values), *states)
+        noise = ops.zeros((1, self.latent_dim))
+        reference = ops.zeros((1, self.generator.compute_output_shape((1, self.latent_dim))[-1]))
+        d_parts, g_parts = [], []
+        epoch = 0
+        while epoch < epochs:
+            length = min(100, epochs - epoch)
+            capacity = max(1, min(STEPS_PER_CALL // length, (epochs - epoch) // length))
+            run = self._compiled_loop(target, length, capacity, batch_size, batched=True)
+            stacked, d_losses, g_losses, _, _ = run(stacked, ops.convert_to_tensor(capacity, "int32"), noise, reference)
+            d_parts.append(ops.convert_to_numpy(d_losses).reshape(len(states), -1))
+            g_parts.append(ops.convert_to_numpy(g_losses).reshape(len(states), -1))
+            epoch += capacity * length
+        finals = [keras.tree.map_structure(lambda value, i=i: value[i], stacked) for i in range(len(states))]
+        self.write_state(finals[-1])
+        return finals, np.concatenate(d_parts, axis=1), np.concatenate(g_parts, axis=1)
+
+    def _compiled_loop(
+        self, target: Any, period: int, capacity: int, batch_size: int, *, batched: bool = False
+    ) -> Callable[..., Any]:
+        key = (id(target), period, capacity, batch_size, batched)
         if key not in self._loop_cache or self._loop_cache[key][0] is not target:
 
             def run(state: GANState, num_periods: Any, noise: Any, reference: Any) -> Any:
@@ -378,5 +447,5 @@ class GAN(BackendGAN):
                 )
 
             # The target is kept beside its loop so that its id cannot be reused.
-            self._loop_cache[key] = (target, compile_function(run))
+            self._loop_cache[key] = (target, compile_function(vectorize(run) if batched else run))
         return self._loop_cache[key][1]

@@ -13,6 +13,7 @@ final name.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import shutil
 import subprocess
@@ -196,6 +197,56 @@ def plot_samples(
     )
     ax.set_title(title)
     ax.legend(loc="best", fontsize=9)
+    return _save_figure(fig, path)
+
+
+def plot_grid(
+    generated: Sequence[np.ndarray],
+    real_points: np.ndarray,
+    path: PathArg,
+    *,
+    titles: Sequence[str] | None = None,
+    curve: Curve | None = None,
+    bounds: Bounds | None = None,
+) -> Path:
+    """Draws one small panel of real vs generated points per run (e.g. per seed).
+
+    Args:
+        generated: One (m, 2) array per panel.
+        real_points: (n, 2) real points drawn in every panel.
+        path: Image file to write.
+        titles: One short title per panel.
+        curve: (x, y) arrays of the true curve, or None.
+        bounds: ((xmin, xmax), (ymin, ymax)) shared by all panels, padded by 5%.
+
+    Returns:
+        The path written.
+
+    Raises:
+        Gan1dError: On malformed arrays, no panels, or titles of the wrong length.
+    """
+    if not len(generated):
+        raise Gan1dError("no runs to draw")
+    if titles is not None and len(titles) != len(generated):
+        raise Gan1dError(f"{len(titles)} titles for {len(generated)} panels")
+    real = _as_points(real_points, "real_points", allow_empty=False)
+    curve_xy = _as_curve(curve)
+    limits = _resolve_bounds(real, curve_xy, bounds)
+    columns = min(5, len(generated))
+    rows = math.ceil(len(generated) / columns)
+    fig = Figure(figsize=(2.4 * columns, 2.5 * rows), dpi=80, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for i, ax in enumerate(axes):
+        if i >= len(generated):
+            ax.set_axis_off()
+            continue
+        fake = _as_points(generated[i], f"generated[{i}]", allow_empty=True)
+        _draw_background(ax, real, curve_xy, limits, marker_size=1.5)
+        ax.plot(fake[:, 0], fake[:, 1], "o", ms=1.8, color=GENERATED_COLOR)
+        ax.tick_params(labelsize=6)
+        if titles is not None:
+            ax.set_title(titles[i], fontsize=7)
     return _save_figure(fig, path)
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "TrainingDiverged",
+    "build_gan",
     "prepare_out_dir",
     "train",
 ]
@@ -290,17 +291,9 @@ def train(
     import keras
 
     from gan1d.callbacks import SnapshotCallback
-    from gan1d.gan import GAN
-    from gan1d.models import build_discriminator, build_generator
 
-    keras.utils.set_random_seed(config.seed)
-    generator = build_generator(config.latent_dim or 0, config.generator_units or ())
-    discriminator = build_discriminator(2, config.discriminator_units or ())
-    gan = GAN(discriminator=discriminator, generator=generator, latent_dim=config.latent_dim or 0, seed=config.seed)
-    gan.compile(
-        d_optimizer=keras.optimizers.Adam(config.learning_rate or 0.0),
-        g_optimizer=keras.optimizers.Adam(config.learning_rate or 0.0),
-    )
+    gan = build_gan(config)
+    generator = gan.generator
     snapshotter = (
         SnapshotCallback(config.snapshot_every, config.snapshot_points, seed=config.seed)
         if config.snapshot_every
@@ -358,6 +351,34 @@ def train(
     return result
 
 
+def build_gan(config: TrainConfig, seed: int | None = None) -> Any:
+    """Builds and compiles the GAN a resolved config describes, initialised from `seed`.
+
+    Args:
+        config: A resolved `TrainConfig` (its preset's values filled in).
+        seed: Seed of the weights and of the GAN's `SeedGenerator`; defaults to
+            `config.seed`. The same seed gives the same initial state.
+
+    Returns:
+        A compiled `gan1d.GAN`.
+    """
+    import keras
+
+    from gan1d.gan import GAN
+    from gan1d.models import build_discriminator, build_generator
+
+    seed = config.seed if seed is None else seed
+    keras.utils.set_random_seed(seed)
+    generator = build_generator(config.latent_dim or 0, config.generator_units or ())
+    discriminator = build_discriminator(2, config.discriminator_units or ())
+    gan = GAN(discriminator=discriminator, generator=generator, latent_dim=config.latent_dim or 0, seed=seed)
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(config.learning_rate or 0.0),
+        g_optimizer=keras.optimizers.Adam(config.learning_rate or 0.0),
+    )
+    return gan
+
+
 def _quality(points: np.ndarray, distribution: Target) -> dict[str, float | None]:
     from gan1d import metrics
 
@@ -398,11 +419,11 @@ def write_run(result: TrainResult, distribution: Target, run_dir: Path) -> dict[
     config = {**dataclasses.asdict(result.config), "target": distribution.describe()}
     _write_text(add("config.json"), json.dumps(config, indent=2) + "\n")
     epochs = range(1, len(result.history["d_loss"]) + 1)
-    _write_csv(add("history.csv"), {"epoch": epochs, **result.history})
+    write_csv(add("history.csv"), {"epoch": epochs, **result.history})
     _write_text(add("metrics.json"), json.dumps(result.metrics, indent=2) + "\n")
 
     real = distribution.sample(100, seed=result.config.seed)
-    curve = _curve(distribution)
+    curve = curve_of(distribution)
     bounds = distribution.bounds
     plots.plot_target(real, curve, add("target.png"), title=f"Target: {distribution.describe().get('name')}")
     if result.history["d_loss"]:
@@ -410,7 +431,7 @@ def write_run(result: TrainResult, distribution: Target, run_dir: Path) -> dict[
     plots.plot_samples(real, _generate(result, 100), add("samples.png"), curve=curve, bounds=bounds)
     if result.quality:
         names = [name for name in result.quality if name != "epoch"]
-        _write_csv(add("quality.csv"), {**result.quality, "epoch": [int(e) for e in result.quality["epoch"]]})
+        write_csv(add("quality.csv"), {**result.quality, "epoch": [int(e) for e in result.quality["epoch"]]})
         plots.plot_quality(
             [int(e) for e in result.quality["epoch"]], {n: result.quality[n] for n in names}, add("quality.png")
         )
@@ -429,14 +450,15 @@ def _generate(result: TrainResult, n: int) -> np.ndarray:
     return np.asarray(ops.convert_to_numpy(result.generator(noise, training=False)))
 
 
-def _curve(distribution: Target) -> tuple[np.ndarray, np.ndarray] | None:
+def curve_of(distribution: Target) -> tuple[np.ndarray, np.ndarray] | None:
+    """400 points of the target's curve for pictures, or None for a target without one."""
     if not isinstance(distribution, FunctionTarget):
         return None
     xs = np.linspace(*distribution.domain, 400)
     return xs, distribution.f(xs)
 
 
-def _write_csv(path: Path, columns: Mapping[str, Sequence[float]]) -> None:
+def write_csv(path: Path, columns: Mapping[str, Sequence[float]]) -> None:
     """One column per entry; floats written with `repr` so they read back exactly."""
     with atomic_path(path) as tmp, open(tmp, "w", newline="") as stream:
         writer = csv.writer(stream)

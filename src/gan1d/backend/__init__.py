@@ -1,6 +1,6 @@
 """Per-backend glue, chosen once at import from `keras.backend.backend()`.
 
-Each backend module provides the same four names:
+Each backend module provides the same five names:
 
 - `BackendGAN`: a `keras.Model` base class whose `train_step` adapts Keras's
   training loop of that backend to the shared, pure `GAN.step`.
@@ -11,6 +11,8 @@ Each backend module provides the same four names:
   `Optimizer.stateless_apply` (which TensorFlow's optimizers refuse).
 - `compile_function(fn)`: compiles a pure function of tensors (`jax.jit`,
   `tf.function`).
+- `vectorize(fn)`: maps `fn(state, ...)` over a batch of states in one
+  computation (`jax.vmap`), or None where the backend cannot.
 """
 
 from __future__ import annotations
@@ -22,12 +24,18 @@ from gan1d.errors import Gan1dError
 
 match keras.backend.backend():
     case "jax":
-        from gan1d.backend.jax import BackendGAN, apply_gradients, compile_function, value_and_grad
+        from gan1d.backend.jax import BackendGAN, apply_gradients, compile_function, value_and_grad, vectorize
     case "tensorflow":
-        from gan1d.backend.tensorflow import BackendGAN, apply_gradients, compile_function, value_and_grad
+        from gan1d.backend.tensorflow import (  # type: ignore[assignment]
+            BackendGAN,
+            apply_gradients,
+            compile_function,
+            value_and_grad,
+            vectorize,
+        )
     case other:
         raise Gan1dError(
             f"KERAS_BACKEND={other!r} is not supported by gan1d; use one of {', '.join(SUPPORTED_BACKENDS)}"
         )
 
-__all__ = ["SUPPORTED_BACKENDS", "BackendGAN", "apply_gradients", "compile_function", "value_and_grad"]
+__all__ = ["SUPPORTED_BACKENDS", "BackendGAN", "apply_gradients", "compile_function", "value_and_grad", "vectorize"]

@@ -27,6 +27,11 @@ def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
     return jax.jit(fn)
 
 
+def vectorize(fn: Callable[..., Any]) -> Callable[..., Any]:
+    # Batch over the first argument (the stacked states); the rest are shared.
+    return jax.vmap(fn, in_axes=(0, *([None] * 3)))
+
+
 def _positions(reference: Sequence[keras.Variable], wanted: Sequence[keras.Variable]) -> list[int]:
     index = {id(v): i for i, v in enumerate(reference)}
     return [index[id(v)] for v in wanted]

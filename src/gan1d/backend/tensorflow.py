@@ -42,6 +42,11 @@ def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
     return tf.function(fn, jit_compile=False, reduce_retracing=True)
 
 
+# TensorFlow cannot map the loop over a batch of states (the optimizer updates
+# variables in place), so copies of a GAN train one after another.
+vectorize = None
+
+
 class BackendGAN(keras.Model):
     """Runs the pure `GAN.step` on the variables' values and assigns the result."""
 

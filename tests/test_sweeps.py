@@ -1,0 +1,90 @@
+"""Many seeds of one configuration."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+import gan1d
+from gan1d.cli import main
+from gan1d.sweeps import SUCCESS_THRESHOLDS, sweep
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    return sweep(seeds=3, epochs=200, out_dir=tmp_path_factory.mktemp("sweep") / "out")
+
+
+def test_sweep_scores_every_seed_against_the_thresholds(swept):
+    assert swept.seeds == [0, 1, 2]
+    assert [run["seed"] for run in swept.runs] == [0, 1, 2]
+    for run in swept.runs:
+        expected = run["x_w1"] <= SUCCESS_THRESHOLDS["x_w1"] and run["curve_residual"] <= 0.02
+        assert run["success"] == expected
+        assert 0 <= run["x_w1"] <= 1
+    assert swept.successes == sum(run["success"] for run in swept.runs)
+    assert len({run["x_w1"] for run in swept.runs}) == 3, "seeds must differ"
+
+
+def test_sweep_writes_json_csv_and_a_grid(swept):
+    summary = json.loads((swept.out_dir / "sweep.json").read_text())
+    assert summary["seeds"] == 3
+    assert summary["successes"] == swept.successes
+    assert summary["thresholds"] == {"x_w1": 0.02, "curve_residual": 0.02}
+    with open(swept.out_dir / "sweep.csv") as stream:
+        rows = list(csv.DictReader(stream))
+    assert [int(r["seed"]) for r in rows] == [0, 1, 2]
+    assert float(rows[1]["x_w1"]) == pytest.approx(swept.runs[1]["x_w1"])
+    with Image.open(swept.out_dir / "samples.png") as image:
+        assert image.width > 400
+
+
+def test_a_seed_of_a_sequential_sweep_is_that_seed_of_train():
+    result = sweep(seeds=[4], epochs=150, vectorized=False)
+    alone = gan1d.train(seed=4, epochs=150, snapshot_every=0)
+    assert result.runs[0]["x_w1"] == pytest.approx(alone.metrics["x_w1"], rel=1e-6)
+    assert result.runs[0]["final_g_loss"] == pytest.approx(alone.history["g_loss"][-1], rel=1e-6)
+
+
+@pytest.mark.backend("jax")
+def test_vectorized_seeds_match_seeds_trained_one_after_another():
+    together = sweep(seeds=3, epochs=60, vectorized=True)
+    apart = sweep(seeds=3, epochs=60, vectorized=False)
+    assert together.mode == "vectorized"
+    assert apart.mode == "sequential"
+    np.testing.assert_allclose(
+        [run["final_d_loss"] for run in together.runs], [run["final_d_loss"] for run in apart.runs], rtol=1e-3
+    )
+
+
+@pytest.mark.backend("tensorflow")
+def test_tensorflow_refuses_vectorized_sweeps():
+    with pytest.raises(gan1d.Gan1dError, match="JAX"):
+        sweep(seeds=2, epochs=10, vectorized=True)
+
+
+def test_bad_sweeps_are_refused(tmp_path):
+    with pytest.raises(gan1d.Gan1dError, match="seeds"):
+        sweep(seeds=0, epochs=10)
+    with pytest.raises(gan1d.Gan1dError, match="threshold"):
+        sweep(seeds=1, epochs=10, thresholds={"beauty": 1.0})
+    with pytest.raises(gan1d.Gan1dError, match="epochs"):
+        sweep(seeds=1, epochs=0, out_dir=tmp_path / "never")
+    assert not (tmp_path / "never").exists()
+
+
+def test_sweep_command(tmp_path, capsys):
+    out = tmp_path / "sweep"
+    assert main(["sweep", "--seeds", "2", "--epochs", "100", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "successes " in printed
+    assert (out / "sweep.json").is_file()
+    assert json.loads((out / "sweep.json").read_text())["runs"][0]["seed"] == 0
+    assert keras.backend.backend() in {"jax", "tensorflow"}
+    assert main(["sweep", "--seeds", "0", "--out", str(tmp_path / "other")]) == 2
+    assert "--seeds" in capsys.readouterr().err

@@ -246,3 +246,35 @@ def test_summarize_has_every_metric_and_is_small_for_real_points():
     assert summary["curve_residual"] < 1e-5
     shifted = summarize(t.sample(2000, seed=5) + np.array([0.0, 0.1]), t)
     assert shifted["energy_distance"] > 0.1
+
+
+def test_mode_metrics_known_answers():
+    from gan1d.metrics import mode_metrics
+
+    ring = target("ring")
+    perfect = ring.sample(2500, seed=0)
+    scores = mode_metrics(perfect, ring)
+    assert scores["modes_captured"] == 8
+    assert scores["high_quality"] > 0.97
+    assert scores["reverse_kl"] < 0.01
+    # Everything on one mode: one mode captured, reverse KL = log 8.
+    collapsed = np.repeat(ring.modes[:1], 100, axis=0)
+    scores = mode_metrics(collapsed, ring)
+    assert scores == {"modes_captured": 1.0, "high_quality": 1.0, "reverse_kl": pytest.approx(math.log(8))}
+    # Points between modes are not high quality and capture nothing.
+    scores = mode_metrics(np.zeros((50, 2)), ring)
+    assert scores["modes_captured"] == 0
+    assert scores["high_quality"] == 0
+    assert math.isnan(scores["reverse_kl"])
+    # Two modes evenly: KL = log 8 - log 2.
+    two = np.concatenate([np.repeat(ring.modes[:1], 10, axis=0), np.repeat(ring.modes[4:5], 10, axis=0)])
+    assert mode_metrics(two, ring)["reverse_kl"] == pytest.approx(math.log(4))
+
+
+def test_summarize_scores_planar_targets():
+    grid = target("grid")
+    summary = summarize(grid.sample(2500, seed=1), grid)
+    assert set(summary) == {"modes_captured", "high_quality", "reverse_kl", "energy_distance"}
+    assert summary["modes_captured"] == 25
+    moons = target("moons")
+    assert set(summarize(moons.sample(500, seed=1), moons)) == {"energy_distance"}

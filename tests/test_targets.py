@@ -519,3 +519,59 @@ def test_sample_tensor_inside_compiled_function(spec: object) -> None:
     _in_domain(points, t)
     _on_curve(points, t)
     assert np.unique(points[:, 0]).size > 100
+
+
+# --- planar targets ------------------------------------------------------------
+
+
+def test_ring_has_eight_distinct_modes_on_the_unit_circle() -> None:
+    from gan1d.targets import MixtureTarget
+
+    ring = target("ring")
+    assert isinstance(ring, MixtureTarget)
+    modes = ring.modes
+    assert modes.shape == (8, 2)
+    np.testing.assert_allclose(np.hypot(modes[:, 0], modes[:, 1]), 1.0)
+    assert len({tuple(np.round(m, 6)) for m in modes}) == 8
+    assert ring.std == 0.01
+
+
+def test_grid_has_25_modes_on_even_coordinates() -> None:
+    grid = target("grid")
+    assert sorted({x for x, _ in grid.means}) == [-4.0, -2.0, 0.0, 2.0, 4.0]
+    assert len(grid.means) == 25
+    assert grid.std == 0.05
+
+
+@pytest.mark.parametrize("name", ["ring", "grid"])
+def test_mixture_samples_sit_near_modes_with_equal_weights(name: str) -> None:
+    mixture = target(name)
+    points = mixture.sample(20_000, seed=0)
+    assert points.shape == (20_000, 2)
+    assert points.dtype == np.float32
+    distances = np.linalg.norm(points[:, None, :] - mixture.modes[None], axis=2)
+    nearest = distances.argmin(axis=1)
+    # Within 3 std in 2-D holds about 98.9% of a Gaussian's mass.
+    assert np.mean(distances.min(axis=1) <= 3 * mixture.std) > 0.98
+    counts = np.bincount(nearest, minlength=len(mixture.means))
+    assert counts.min() > 0.8 * counts.mean()
+
+
+@pytest.mark.parametrize("name", ["ring", "grid", "moons"])
+def test_planar_sample_tensor_matches_the_numpy_sampler_in_distribution(name: str) -> None:
+    planar = target(name)
+    drawn = keras.ops.convert_to_numpy(planar.sample_tensor(4000, keras.random.SeedGenerator(3)))
+    assert drawn.shape == (4000, 2)
+    reference = planar.sample(4000, seed=3)
+    # Two sample means differ by about sqrt(2) * std / sqrt(n); allow 5 of those.
+    tolerance = 5 * np.sqrt(2) * reference.std(axis=0) / np.sqrt(len(reference))
+    assert np.all(np.abs(drawn.mean(axis=0) - reference.mean(axis=0)) < tolerance)
+    np.testing.assert_allclose(drawn.std(axis=0), reference.std(axis=0), rtol=0.1)
+    (xmin, xmax), (ymin, ymax) = planar.bounds
+    inside = (drawn[:, 0] >= xmin) & (drawn[:, 0] <= xmax) & (drawn[:, 1] >= ymin) & (drawn[:, 1] <= ymax)
+    assert inside.mean() > 0.99
+
+
+def test_planar_targets_take_no_domain() -> None:
+    with pytest.raises(Gan1dError, match="no domain"):
+        target("ring", (-1.0, 1.0))

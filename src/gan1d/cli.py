@@ -29,9 +29,11 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by `train` and `sweep`: what to learn and how."""
     parser.add_argument(
         "--function",
+        "--target",
+        dest="function",
         default="square",
-        help="built-in name (square, cube, sine, abs, gauss, exp, sqrt) or an expression in x, "
-        "e.g. 'sin(3*x)' (default: square)",
+        help="built-in name (square, cube, sine, abs, gauss, exp, sqrt), an expression in x such as "
+        "'sin(3*x)', or a distribution in the plane (ring, grid, moons) (default: square)",
     )
     parser.add_argument("--domain", nargs=2, type=float, metavar=("LO", "HI"), help="x range (default: the target's)")
     parser.add_argument("--epochs", type=int, default=5000, help="training steps, one batch each (default: 5000)")

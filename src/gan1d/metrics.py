@@ -28,9 +28,17 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 from gan1d.errors import Gan1dError
-from gan1d.targets import FunctionTarget
+from gan1d.targets import FunctionTarget, MixtureTarget, Target
 
-__all__ = ["coverage", "curve_residual", "discriminator_accuracy", "energy_distance", "summarize", "x_w1"]
+__all__ = [
+    "coverage",
+    "curve_residual",
+    "discriminator_accuracy",
+    "energy_distance",
+    "mode_metrics",
+    "summarize",
+    "x_w1",
+]
 
 
 def _check(generated: object, target: object) -> np.ndarray | None:
@@ -186,23 +194,29 @@ def discriminator_accuracy(
 ENERGY_SEED = 4321
 
 
-def summarize(generated: np.ndarray, target: FunctionTarget) -> dict[str, float]:
-    """All metrics at once.
+def summarize(generated: np.ndarray, target: Target) -> dict[str, float]:
+    """Every metric that applies to `target`, at once.
 
     Args:
         generated: (n, 2) float array of points (x, y), n >= 1.
-        target: The function target the points should follow.
+        target: The distribution the points should follow.
 
     Returns:
-        {"x_w1": ..., "curve_residual": ..., "energy_distance": ..., "coverage": ...}
-        (coverage with 20 bins; energy distance against as many real points drawn
-        with a fixed seed, both scaled to the unit square); all nan if any
-        generated value is not finite.
+        For a `FunctionTarget`: ``x_w1``, ``curve_residual``, ``energy_distance``
+        and ``coverage`` (20 bins; energy distance against as many real points
+        drawn with a fixed seed, both scaled by the domain width and the range of
+        f). For a `MixtureTarget`: `mode_metrics` and ``energy_distance``. For
+        other targets: ``energy_distance``. Nan values when any generated value is
+        not finite.
 
     Raises:
-        Gan1dError: If ``generated`` is not (n, 2) or ``target`` is not a
-            FunctionTarget.
+        Gan1dError: If ``generated`` is not (n, 2).
     """
+    if not isinstance(target, FunctionTarget):
+        points = np.asarray(generated, dtype=np.float64)
+        real = target.sample(max(len(points), 1), seed=ENERGY_SEED).astype(np.float64)
+        scores = mode_metrics(points, target) if isinstance(target, MixtureTarget) else {}
+        return {**scores, "energy_distance": energy_distance(points, real)}
     points = _check(generated, target)
     if points is None:
         return dict.fromkeys(("x_w1", "curve_residual", "energy_distance", "coverage"), math.nan)
@@ -214,4 +228,45 @@ def summarize(generated: np.ndarray, target: FunctionTarget) -> dict[str, float]
         "curve_residual": curve_residual(points, target),
         "energy_distance": energy_distance(points / scale, real / scale),
         "coverage": coverage(points, target),
+    }
+
+
+def mode_metrics(generated: np.ndarray, target: MixtureTarget) -> dict[str, float]:
+    """The mode-collapse scores of VEEGAN and PacGAN for a Gaussian mixture.
+
+    Each generated point is assigned to its nearest mean; it is *high quality* when
+    it lies within 3 standard deviations of that mean. A mode is *captured* when at
+    least one high-quality point has it as nearest mean.
+
+    Args:
+        generated: (n, 2) points (the papers draw 2500).
+        target: The mixture.
+
+    Returns:
+        ``modes_captured`` (count), ``high_quality`` (share of points, 0..1) and
+        ``reverse_kl``: KL(p || uniform) of the histogram p of the high-quality
+        points over the modes (0 when they spread evenly, log k when all sit in one
+        mode; nan when there is no high-quality point). All nan for non-finite points.
+    """
+    points = np.asarray(generated, dtype=np.float64)
+    if points.ndim != 2 or points.shape[1] != 2 or len(points) < 1:
+        raise Gan1dError(f"generated points must have shape (n, 2) with n >= 1, got {points.shape}")
+    if not isinstance(target, MixtureTarget):
+        raise Gan1dError(f"mode metrics need a Gaussian mixture target, got {type(target).__name__}")
+    if not np.isfinite(points).all():
+        return dict.fromkeys(("modes_captured", "high_quality", "reverse_kl"), math.nan)
+    distances = cdist(points, target.modes)
+    nearest = distances.argmin(axis=1)
+    good = distances[np.arange(len(points)), nearest] <= 3 * target.std
+    counts = np.bincount(nearest[good], minlength=len(target.means)).astype(np.float64)
+    if counts.sum():
+        p = counts / counts.sum()
+        present = p > 0
+        reverse_kl = float(np.sum(p[present] * np.log(p[present] * len(p))))
+    else:
+        reverse_kl = math.nan
+    return {
+        "modes_captured": float(np.count_nonzero(counts)),
+        "high_quality": float(good.mean()),
+        "reverse_kl": reverse_kl,
     }

@@ -1,9 +1,9 @@
 """Target distributions: the points on the plane that a GAN learns to generate.
 
-A :class:`Target` is a distribution of points ``(x, y)``. The only kind for now is
-:class:`FunctionTarget`: points ``(x, f(x))`` with ``x`` uniform on a domain
-``[lo, hi]``. Other planar distributions (Gaussian rings and grids, two moons) can
-be added later as further ``Target`` subclasses that implement ``_sample``,
+A :class:`Target` is a distribution of points ``(x, y)``: a :class:`FunctionTarget`
+(points ``(x, f(x))`` with ``x`` uniform on a domain ``[lo, hi]``), a
+:class:`MixtureTarget` (Gaussian modes: ``ring`` and ``grid``, the mode-collapse
+benchmarks) or :class:`MoonsTarget` (``moons``). Each implements ``_sample``,
 ``_sample_tensor``, ``bounds`` and ``describe``.
 
 Built-in targets (name: expression on its default domain):
@@ -44,9 +44,12 @@ __all__ = [
     "EXPRESSION_FUNCTIONS",
     "MAX_ABS_VALUE",
     "MAX_EXPRESSION_LENGTH",
+    "PLANAR_TARGETS",
     "POOL_SEED",
     "POOL_SIZE",
     "FunctionTarget",
+    "MixtureTarget",
+    "MoonsTarget",
     "ParsedExpression",
     "Target",
     "parse_expression",
@@ -752,6 +755,114 @@ class FunctionTarget(Target):
         return keras.ops.concatenate([x, self.f_tensor(x)], axis=1)
 
 
+@dataclasses.dataclass(frozen=True)
+class MixtureTarget(Target):
+    """An equal-weight mixture of isotropic Gaussians in the plane.
+
+    The standard mode-collapse benchmarks are two of these (see `PLANAR_TARGETS`):
+    a GAN that drops modes or smears points between them is easy to score
+    (`gan1d.metrics.mode_metrics`).
+
+    Attributes:
+        name: Short name, e.g. "ring".
+        means: (k, 2) centres of the k modes.
+        std: Standard deviation of every mode, in both coordinates.
+    """
+
+    name: str
+    means: tuple[tuple[float, float], ...]
+    std: float
+
+    def __post_init__(self) -> None:
+        means = tuple((float(x), float(y)) for x, y in self.means)
+        if not means or not all(math.isfinite(v) for m in means for v in m):
+            raise Gan1dError("a mixture needs one or more finite (x, y) means")
+        if not (math.isfinite(self.std) and self.std > 0):
+            raise Gan1dError(f"std must be a positive number, got {self.std!r}")
+        object.__setattr__(self, "means", means)
+
+    @property
+    def modes(self) -> np.ndarray:
+        """(k, 2) float64 array of the means."""
+        return np.array(self.means, dtype=np.float64)
+
+    @property
+    def bounds(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        low, high = self.modes.min(axis=0) - 4 * self.std, self.modes.max(axis=0) + 4 * self.std
+        return (float(low[0]), float(high[0])), (float(low[1]), float(high[1]))
+
+    def describe(self) -> dict[str, object]:
+        return {"kind": "mixture", "name": self.name, "modes": len(self.means), "std": self.std}
+
+    def _sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        centres = self.modes[rng.integers(0, len(self.means), size=n)]
+        return centres + self.std * rng.standard_normal((n, 2))
+
+    def _sample_tensor(self, n: int, seed: Any) -> Any:
+        import keras
+
+        index = keras.random.randint((n,), 0, len(self.means), dtype="int32", seed=seed)
+        centres = keras.ops.take(keras.ops.convert_to_tensor(self.modes, dtype="float32"), index, axis=0)
+        return centres + self.std * keras.random.normal((n, 2), seed=seed)
+
+
+@dataclasses.dataclass(frozen=True)
+class MoonsTarget(Target):
+    """Two interleaving half circles (scikit-learn's "two moons"), for pictures.
+
+    Attributes:
+        name: "moons".
+        noise: Standard deviation of the Gaussian noise added to each point.
+    """
+
+    name: str = "moons"
+    noise: float = 0.05
+
+    @property
+    def bounds(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        pad = 3 * self.noise
+        return (-1.0 - pad, 2.0 + pad), (-0.5 - pad, 1.0 + pad)
+
+    def describe(self) -> dict[str, object]:
+        return {"kind": "moons", "name": self.name, "noise": self.noise}
+
+    def _sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        t = rng.uniform(0.0, math.pi, n)
+        lower = rng.integers(0, 2, n).astype(bool)
+        points = np.stack([np.cos(t), np.sin(t)], axis=1)
+        points[lower] = np.stack([1.0 - np.cos(t[lower]), 0.5 - np.sin(t[lower])], axis=1)
+        return points + self.noise * rng.standard_normal((n, 2))
+
+    def _sample_tensor(self, n: int, seed: Any) -> Any:
+        import keras
+        from keras import ops
+
+        t = keras.random.uniform((n, 1), 0.0, math.pi, seed=seed)
+        lower = ops.cast(keras.random.randint((n, 1), 0, 2, seed=seed), "float32")
+        upper_moon = ops.concatenate([ops.cos(t), ops.sin(t)], axis=1)
+        lower_moon = ops.concatenate([1.0 - ops.cos(t), 0.5 - ops.sin(t)], axis=1)
+        points = lower * lower_moon + (1.0 - lower) * upper_moon
+        return points + self.noise * keras.random.normal((n, 2), seed=seed)
+
+
+def _ring() -> MixtureTarget:
+    # Angles 2*pi*k/8 for k = 0..7; linspace(0, 2*pi, 8) would repeat a mode.
+    angles = [2 * math.pi * k / 8 for k in range(8)]
+    return MixtureTarget("ring", tuple((math.cos(a), math.sin(a)) for a in angles), std=0.01)
+
+
+def _grid() -> MixtureTarget:
+    return MixtureTarget(
+        "grid", tuple((float(x), float(y)) for x in range(-4, 5, 2) for y in range(-4, 5, 2)), std=0.05
+    )
+
+
+# Planar (non-curve) targets by name: the PacGAN/VEEGAN benchmarks and two moons.
+PLANAR_TARGETS: Mapping[str, Callable[[], Target]] = MappingProxyType(
+    {"ring": _ring, "grid": _grid, "moons": MoonsTarget}
+)
+
+
 def _callable_name(fn: Callable[..., object]) -> str:
     name = getattr(fn, "__name__", None)
     if not isinstance(name, str) or not name or name == "<lambda>":
@@ -789,6 +900,10 @@ def target(
         return spec
     if isinstance(spec, str):
         key = spec.strip()
+        if key in PLANAR_TARGETS:
+            if domain is not None:
+                raise Gan1dError(f"{key!r} is a distribution in the plane and takes no domain")
+            return PLANAR_TARGETS[key]()
         if key in BUILTIN_TARGETS:
             expression, default = BUILTIN_TARGETS[key]
             return FunctionTarget(
@@ -799,7 +914,7 @@ def target(
         if key.isidentifier() and key != "x" and key not in EXPRESSION_CONSTANTS:
             shown = key if len(key) <= 60 else key[:57] + "..."
             raise Gan1dError(
-                f"unknown target {shown!r}; built-ins: {', '.join(BUILTIN_TARGETS)}; "
+                f"unknown target {shown!r}; built-ins: {', '.join([*BUILTIN_TARGETS, *PLANAR_TARGETS])}; "
                 "or give an expression in x such as 'sin(3*x)'"
             )
         parsed = parse_expression(spec)

@@ -122,3 +122,13 @@ def test_default_out_is_a_new_folder_under_runs(tmp_path, monkeypatch, capsys):
     runs = sorted((tmp_path / "runs").iterdir())
     assert len(runs) == 2
     assert all((run / "metrics.json").is_file() and not (run / "training.gif").exists() for run in runs)
+
+
+def test_an_unset_backend_falls_back_to_an_installed_one(tmp_path):
+    # keras.json names a backend that is not installed: gan1d must not follow it.
+    (tmp_path / "keras.json").write_text('{"backend": "not-installed"}')
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    env["KERAS_HOME"] = str(tmp_path)
+    code = "import os, gan1d; print(os.environ['KERAS_BACKEND'])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() in {"jax", "tensorflow"}

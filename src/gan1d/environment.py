@@ -23,16 +23,27 @@ def _keras_config_backend() -> str | None:
     return value if isinstance(value, str) else None
 
 
-def default_backend() -> None:
-    """Sets `KERAS_BACKEND` when neither it nor `keras.json` names a backend.
+def _installed(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
 
-    Keras then falls back to TensorFlow, which `pip install "gan1d[jax]"` does not
-    install; gan1d picks the first installed of JAX and TensorFlow instead.
+
+def default_backend() -> None:
+    """Sets `KERAS_BACKEND` when it is unset, to a backend that is installed.
+
+    Keras would use `keras.json`'s backend, else TensorFlow. Keras writes that file
+    itself on first import, so it can name TensorFlow on a machine where only
+    `pip install "gan1d[jax]"` ran; gan1d keeps the file's choice only when that
+    backend is installed, and otherwise picks the first installed of JAX and
+    TensorFlow.
     """
-    if os.environ.get("KERAS_BACKEND") or _keras_config_backend():
+    if os.environ.get("KERAS_BACKEND"):
+        return
+    configured = _keras_config_backend()
+    if configured in SUPPORTED_BACKENDS and _installed(configured):
+        os.environ["KERAS_BACKEND"] = configured
         return
     for name in SUPPORTED_BACKENDS:
-        if importlib.util.find_spec(name) is not None:
+        if _installed(name):
             os.environ["KERAS_BACKEND"] = name
             return
 
@@ -48,6 +59,6 @@ def check_backend() -> str:
         raise Gan1dError(
             f"KERAS_BACKEND={name!r} is not supported by gan1d; use one of {', '.join(SUPPORTED_BACKENDS)}"
         )
-    if importlib.util.find_spec(name) is None:
+    if not _installed(name):
         raise Gan1dError(f'KERAS_BACKEND={name!r} but {name} is not installed; pip install "gan1d[{name}]"')
     return name

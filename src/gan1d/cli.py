@@ -105,7 +105,10 @@ def _train(args: argparse.Namespace) -> int:
     run_dir = prepare_out_dir(args.out, overwrite=args.overwrite)
 
     from gan1d.callbacks import ProgressBar
+    from gan1d.environment import enable_compilation_cache
     from gan1d.training import TrainingDiverged, train
+
+    enable_compilation_cache()
 
     target = config.target().describe()
     print(
@@ -159,7 +162,10 @@ def _sweep(args: argparse.Namespace) -> int:
     backend = check_backend()
     out_dir = prepare_out_dir(args.out, overwrite=args.overwrite)
 
+    from gan1d.environment import enable_compilation_cache
     from gan1d.sweeps import sweep
+
+    enable_compilation_cache()
 
     print(
         f"gan1d: {args.seeds} seeds of {args.function} for {args.epochs} epochs with {backend}; writing {out_dir}",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gan1d.errors import Gan1dError
 
-__all__ = ["SUPPORTED_BACKENDS", "check_backend", "default_backend"]
+__all__ = ["SUPPORTED_BACKENDS", "check_backend", "default_backend", "enable_compilation_cache"]
 
 SUPPORTED_BACKENDS = ("jax", "tensorflow")
 
@@ -62,3 +62,29 @@ def check_backend() -> str:
     if not _installed(name):
         raise Gan1dError(f'KERAS_BACKEND={name!r} but {name} is not installed; pip install "gan1d[{name}]"')
     return name
+
+
+def enable_compilation_cache() -> Path | None:
+    """Keeps JAX's compiled programs on disk, so a second run skips most compiling.
+
+    The command line calls this (a library should not change JAX's settings for
+    its caller). The folder is `$JAX_COMPILATION_CACHE_DIR` if set, else
+    `$XDG_CACHE_HOME/gan1d/jax` (`~/.cache/gan1d/jax`). Does nothing under
+    TensorFlow.
+
+    Returns:
+        The cache folder, or None when not under JAX.
+    """
+    import keras
+
+    if keras.backend.backend() != "jax":
+        return None
+    import jax
+
+    folder = os.environ.get("JAX_COMPILATION_CACHE_DIR") or str(
+        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gan1d" / "jax"
+    )
+    jax.config.update("jax_compilation_cache_dir", folder)
+    # The training loop takes about a second to compile; tiny programs are not worth a file.
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+    return Path(folder)

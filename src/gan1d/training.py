@@ -32,6 +32,8 @@ __all__ = [
 ]
 
 ANIMATIONS = ("gif", "mp4", "none")
+SCHEDULES = ("constant", "cosine")
+ACTIVATIONS = ("relu", "leaky_relu", "elu", "tanh", "gelu", "silu")
 
 # Model and optimizer settings per preset; options a user passes override them.
 PRESETS: Mapping[str, Mapping[str, Any]] = {
@@ -42,6 +44,10 @@ PRESETS: Mapping[str, Mapping[str, Any]] = {
         "generator_units": (15,),
         "discriminator_units": (25,),
         "learning_rate": 1e-3,
+        "activation": "relu",
+        "logits": False,
+        "beta_1": 0.9,
+        "schedule": "constant",
     },
 }
 
@@ -78,6 +84,11 @@ class TrainConfig:
         generator_units: Hidden layer widths of the generator.
         discriminator_units: Hidden layer widths of the discriminator.
         learning_rate: Adam learning rate of both networks.
+        activation: Activation of every hidden layer (one of `ACTIVATIONS`).
+        logits: The discriminator outputs logits and the loss is
+            `BinaryCrossentropy(from_logits=True)` (else a sigmoid and probabilities).
+        beta_1: Adam's first-moment decay for both networks.
+        schedule: `"constant"` learning rate, or `"cosine"` decay to 0 over `epochs`.
         seed: Seed of weights, latent noise and real samples.
         snapshot_every: Store generated points every this many epochs (0: never).
         snapshot_points: Generated points per snapshot.
@@ -93,6 +104,10 @@ class TrainConfig:
     generator_units: tuple[int, ...] | None = None
     discriminator_units: tuple[int, ...] | None = None
     learning_rate: float | None = None
+    activation: str | None = None
+    logits: bool | None = None
+    beta_1: float | None = None
+    schedule: str | None = None
     seed: int = 0
     snapshot_every: int = 20
     snapshot_points: int = 100
@@ -122,6 +137,14 @@ class TrainConfig:
         rate = filled["learning_rate"]
         if not isinstance(rate, int | float) or not math.isfinite(rate) or rate <= 0:
             raise Gan1dError(f"learning_rate must be a positive number, got {rate!r}")
+        beta = filled["beta_1"]
+        if not isinstance(beta, int | float) or not 0 <= beta < 1:
+            raise Gan1dError(f"beta_1 must be a number in [0, 1), got {beta!r}")
+        if filled["schedule"] not in SCHEDULES:
+            raise Gan1dError(f"schedule must be one of {', '.join(SCHEDULES)}, got {filled['schedule']!r}")
+        if filled["activation"] not in ACTIVATIONS:
+            raise Gan1dError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {filled['activation']!r}")
+        filled["logits"] = bool(filled["logits"])
         if filled["animation"] not in ANIMATIONS:
             raise Gan1dError(f"animation must be one of {', '.join(ANIMATIONS)}, got {filled['animation']!r}")
         if filled["domain"] is not None:
@@ -224,6 +247,10 @@ def train(
     generator_units: Sequence[int] | None = None,
     discriminator_units: Sequence[int] | None = None,
     learning_rate: float | None = None,
+    activation: str | None = None,
+    logits: bool | None = None,
+    beta_1: float | None = None,
+    schedule: str | None = None,
     snapshot_points: int = 100,
     overwrite: bool = False,
     callbacks: Sequence[Any] = (),
@@ -249,6 +276,10 @@ def train(
         generator_units: Hidden widths of the generator.
         discriminator_units: Hidden widths of the discriminator.
         learning_rate: Adam learning rate of both networks.
+        activation: Hidden-layer activation of both networks.
+        logits: Discriminator outputs logits (non-saturating loss on logits).
+        beta_1: Adam's first-moment decay.
+        schedule: `"constant"` or `"cosine"` learning rate.
         snapshot_points: Generated points per snapshot.
         overwrite: Replace gan1d's files in a non-empty `out_dir`.
         callbacks: Extra Keras callbacks (`on_epoch_end` is called for every epoch).
@@ -272,6 +303,10 @@ def train(
         generator_units=None if generator_units is None else tuple(generator_units),
         discriminator_units=None if discriminator_units is None else tuple(discriminator_units),
         learning_rate=learning_rate,
+        activation=activation,
+        logits=logits,
+        beta_1=beta_1,
+        schedule=schedule,
         seed=seed,
         snapshot_every=snapshot_every,
         snapshot_points=snapshot_points,
@@ -369,12 +404,26 @@ def build_gan(config: TrainConfig, seed: int | None = None) -> Any:
 
     seed = config.seed if seed is None else seed
     keras.utils.set_random_seed(seed)
-    generator = build_generator(config.latent_dim or 0, config.generator_units or ())
-    discriminator = build_discriminator(2, config.discriminator_units or ())
+    activation = config.activation or "relu"
+    generator = build_generator(config.latent_dim or 0, config.generator_units or (), activation=activation)
+    discriminator = build_discriminator(
+        2,
+        config.discriminator_units or (),
+        activation=activation,
+        output_activation=None if config.logits else "sigmoid",
+    )
     gan = GAN(discriminator=discriminator, generator=generator, latent_dim=config.latent_dim or 0, seed=seed)
+
+    def adam() -> keras.optimizers.Optimizer:
+        rate: Any = config.learning_rate or 0.0
+        if config.schedule == "cosine":
+            rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps=config.epochs)
+        return keras.optimizers.Adam(rate, beta_1=config.beta_1 if config.beta_1 is not None else 0.9)
+
     gan.compile(
-        d_optimizer=keras.optimizers.Adam(config.learning_rate or 0.0),
-        g_optimizer=keras.optimizers.Adam(config.learning_rate or 0.0),
+        d_optimizer=adam(),
+        g_optimizer=adam(),
+        loss_fn=keras.losses.BinaryCrossentropy(from_logits=bool(config.logits)),
     )
     return gan
 

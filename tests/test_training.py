@@ -46,7 +46,7 @@ def test_pngs_are_real_pictures(run):
 
 def test_saved_generator_loads_and_generates_what_the_trained_one_does(run):
     loaded = keras.saving.load_model(run.out_dir / "generator.keras")
-    noise = np.random.default_rng(0).standard_normal((16, 5)).astype("float32")
+    noise = np.random.default_rng(0).standard_normal((16, run.config.latent_dim)).astype("float32")
     points = keras.ops.convert_to_numpy(loaded(noise))
     assert points.shape == (16, 2)
     np.testing.assert_allclose(points, keras.ops.convert_to_numpy(run.generator(noise)), rtol=1e-5, atol=1e-6)
@@ -67,7 +67,8 @@ def test_history_csv_and_metrics_json_match_the_result(run):
     assert metrics["train_seconds"] > 0
     config = json.loads((run.out_dir / "config.json").read_text())
     assert config["function"] == "square"
-    assert config["latent_dim"] == 5
+    assert config["preset"] == "default"
+    assert config["latent_dim"] == 2
     assert config["target"]["domain"] == [-0.5, 0.5]
 
 
@@ -155,7 +156,7 @@ def test_divergence_stops_keeps_files_and_raises(tmp_path):
     assert (tmp_path / "history.csv").exists()
     assert json.loads((tmp_path / "metrics.json").read_text())["status"] == "diverged"
     loaded = keras.saving.load_model(tmp_path / "generator.keras")
-    assert np.all(np.isfinite(keras.ops.convert_to_numpy(loaded(np.zeros((4, 5), "float32")))))
+    assert np.all(np.isfinite(keras.ops.convert_to_numpy(loaded(np.zeros((4, result.config.latent_dim), "float32")))))
 
 
 def test_ctrl_c_keeps_what_was_produced(tmp_path):
@@ -175,10 +176,27 @@ def test_ctrl_c_keeps_what_was_produced(tmp_path):
 
 
 def test_config_resolves_preset_values():
-    config = TrainConfig().resolved()
-    assert (config.latent_dim, config.batch_size, config.learning_rate) == (5, 64, 1e-3)
-    assert config.generator_units == (15,)
+    seed = TrainConfig(preset="seed").resolved()
+    assert (seed.latent_dim, seed.batch_size, seed.learning_rate) == (5, 64, 1e-3)
+    assert seed.generator_units == (15,)
+    assert (seed.activation, seed.logits, seed.schedule) == ("relu", False, "constant")
+    default = TrainConfig().resolved()
+    assert (default.latent_dim, default.batch_size, default.logits, default.schedule) == (2, 128, True, "cosine")
     assert TrainConfig(latent_dim=3).resolved().latent_dim == 3
+
+
+def test_seed_preset_builds_the_articles_networks():
+    from gan1d.training import build_gan
+
+    gan = build_gan(TrainConfig(preset="seed").resolved())
+    assert [layer.units for layer in gan.generator.layers] == [15, 2]
+    assert [layer.units for layer in gan.discriminator.layers] == [25, 1]
+    assert gan.discriminator.layers[-1].activation.__name__ == "sigmoid"
+    assert gan.score_threshold == 0.5
+    tuned = build_gan(TrainConfig().resolved())
+    assert tuned.discriminator.layers[-1].activation.__name__ == "linear"
+    assert tuned.score_threshold == 0.0
+    assert float(keras.ops.convert_to_numpy(tuned.d_optimizer.learning_rate)) == pytest.approx(1e-2)
 
 
 def test_quality_is_measured_at_every_snapshot(run):

@@ -40,7 +40,11 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, help="real points per step (default: the preset's)")
     parser.add_argument("--latent-dim", type=int, help="size of the latent noise (default: the preset's)")
     parser.add_argument("--learning-rate", type=float, help="Adam learning rate (default: the preset's)")
-    parser.add_argument("--preset", default="seed", help="named settings (default: seed)")
+    parser.add_argument(
+        "--preset",
+        default="default",
+        help="named settings: default (tuned to converge) or seed (the article's recipe) (default: default)",
+    )
     parser.add_argument("--out", help="output folder (default: a new folder under runs/)")
     parser.add_argument("--overwrite", action="store_true", help="replace gan1d's files in a non-empty --out")
 

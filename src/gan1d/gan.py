@@ -339,7 +339,9 @@ class GAN(BackendGAN):
             reference = ops.zeros((1, self.generator.compute_output_shape((1, self.latent_dim))[-1]))
         self.stop_training = False
         others.on_train_begin()
-        state = self.read_state()
+        # Tensors, not the variables: TensorFlow would trace the loop again once
+        # the next call gets the tensors the first one returned.
+        state = self.copy_state()
         epoch = 0
         while epoch < epochs and not self.stop_training:
             length = min(period, epochs - epoch)

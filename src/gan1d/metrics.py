@@ -213,10 +213,10 @@ def summarize(generated: np.ndarray, target: Target) -> dict[str, float]:
         Gan1dError: If ``generated`` is not (n, 2).
     """
     if not isinstance(target, FunctionTarget):
-        points = np.asarray(generated, dtype=np.float64)
-        real = target.sample(max(len(points), 1), seed=ENERGY_SEED).astype(np.float64)
-        scores = mode_metrics(points, target) if isinstance(target, MixtureTarget) else {}
-        return {**scores, "energy_distance": energy_distance(points, real)}
+        cloud = np.asarray(generated, dtype=np.float64)
+        reference = target.sample(max(len(cloud), 1), seed=ENERGY_SEED).astype(np.float64)
+        scores = mode_metrics(cloud, target) if isinstance(target, MixtureTarget) else {}
+        return {**scores, "energy_distance": energy_distance(cloud, reference)}
     points = _check(generated, target)
     if points is None:
         return dict.fromkeys(("x_w1", "curve_residual", "energy_distance", "coverage"), math.nan)

@@ -15,7 +15,15 @@ import numpy as np
 
 from gan1d.errors import Gan1dError
 from gan1d.targets import FunctionTarget, Target
-from gan1d.training import METRIC_POINTS, METRIC_SEED, TrainConfig, build_gan, prepare_out_dir, write_csv
+from gan1d.training import (
+    DEFAULT_PRESET,
+    METRIC_POINTS,
+    METRIC_SEED,
+    TrainConfig,
+    build_gan,
+    prepare_out_dir,
+    write_csv,
+)
 
 __all__ = ["SUCCESS_THRESHOLDS", "SweepResult", "sweep"]
 
@@ -79,7 +87,7 @@ def sweep(
     domain: tuple[float, float] | None = None,
     seeds: int | Sequence[int] = 10,
     epochs: int = 5000,
-    preset: str = "seed",
+    preset: str = DEFAULT_PRESET,
     out_dir: str | os.PathLike[str] | None = None,
     *,
     vectorized: bool | None = None,

@@ -36,6 +36,7 @@ def build_gan(recipe: Recipe) -> GAN:
         discriminator_units=recipe.discriminator_units,
         learning_rate=recipe.learning_rate,
         seed=recipe.seed,
+        preset="seed",
     )
     return build_gan(config.resolved())
 
@@ -46,7 +47,7 @@ def _generate(generator: keras.Model, recipe: Recipe) -> np.ndarray:
 
 
 def train_case(recipe: Recipe, epochs: int) -> Case:
-    """`gan1d.train()` with default options and no output folder; every call builds a new GAN."""
+    """`gan1d.train()` of the seed preset, no output folder; every call builds a new GAN."""
 
     def make() -> Runner:
         results: list[Any] = []
@@ -62,6 +63,7 @@ def train_case(recipe: Recipe, epochs: int) -> Case:
                     generator_units=recipe.generator_units,
                     discriminator_units=recipe.discriminator_units,
                     snapshot_points=recipe.snapshot_points,
+                    preset="seed",
                 )
             ]
 

@@ -56,8 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train a GAN and write a run folder",
         description="Train a GAN on points (x, f(x)) and write config, losses, metrics, "
-        "pictures, an animation and the generator to a run folder. With no options it "
-        "reproduces the seed article: x**2 on [-0.5, 0.5], 5000 epochs, a snapshot every 20.",
+        "pictures, an animation and the generator to a run folder. With no options it runs the "
+        "seed article's experiment (x**2 on [-0.5, 0.5], 5000 epochs, a snapshot every 20) with "
+        "the tuned default preset; --preset seed trains the article's own networks.",
     )
     _add_run_options(run)
     run.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
@@ -115,9 +116,10 @@ def _train(args: argparse.Namespace) -> int:
     enable_compilation_cache()
 
     target = config.target().describe()
+    where = f" over {target['domain']}" if target.get("domain") else ""
     print(
-        f"gan1d: training on {target.get('expression') or target.get('name')} over {target.get('domain')} "
-        f"for {config.epochs} epochs with {backend}; writing {run_dir}",
+        f"gan1d: training on {target.get('expression') or target.get('name')}{where} "
+        f"for {config.epochs} epochs with {backend} ({config.preset} preset); writing {run_dir}",
         file=sys.stderr,
     )
     progress = [] if args.quiet or not sys.stderr.isatty() else [ProgressBar(config.epochs)]

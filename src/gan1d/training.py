@@ -350,8 +350,7 @@ def train(
         if config.snapshot_every
         else None
     )
-    history = keras.callbacks.History()
-    all_callbacks = [*callbacks, history, *([snapshotter] if snapshotter else [])]
+    all_callbacks = [*callbacks, *([snapshotter] if snapshotter else [])]
 
     status = "completed"
     start = time.perf_counter()
@@ -360,7 +359,7 @@ def train(
     except KeyboardInterrupt:
         status = "interrupted"
     train_seconds = time.perf_counter() - start
-    losses = {name: [float(v) for v in history.history.get(name, [])] for name in ("d_loss", "g_loss")}
+    losses = {name: [float(v) for v in gan.history.history.get(name, [])] for name in ("d_loss", "g_loss")}
     steps = len(losses["d_loss"])
     if steps and not all(math.isfinite(v) for name in losses for v in losses[name][-1:]):
         status = "diverged"

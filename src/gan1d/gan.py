@@ -19,6 +19,7 @@ from gan1d.backend import BackendGAN, apply_gradients, compile_function, value_a
 from gan1d.callbacks import SnapshotCallback
 from gan1d.errors import Gan1dError
 from gan1d.losses import discriminator_loss, generator_loss
+from gan1d.models import generate
 
 __all__ = ["GAN", "GANState"]
 
@@ -125,8 +126,7 @@ class GAN(BackendGAN):
 
     def generate(self, n: int, seed: int | None = None) -> np.ndarray:
         """Generates `n` points from fresh latent noise, as a `(n, d)` NumPy array."""
-        noise = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")
-        return np.asarray(ops.convert_to_numpy(self.generator(noise, training=False)))
+        return generate(self.generator, n, seed)
 
     # ----- state: values of every variable one step touches ---------------------
 
@@ -247,7 +247,7 @@ class GAN(BackendGAN):
         the discriminator's accuracy then on the real points `reference` and on
         those generated points `(capacity, 2)`; rows past `num_periods` are zeros.
         """
-        points = self.generator.compute_output_shape((1, self.latent_dim))[-1]
+        points = self._point_dim()
         d_losses = ops.zeros((capacity, period))
         g_losses = ops.zeros((capacity, period))
         snapshots = ops.zeros((capacity, ops.shape(snapshot_noise)[0], points))
@@ -340,21 +340,19 @@ class GAN(BackendGAN):
         else:
             period = min(epochs, 100)
             noise = ops.zeros((1, self.latent_dim))
-            reference = ops.zeros((1, self.generator.compute_output_shape((1, self.latent_dim))[-1]))
+            reference = ops.zeros((1, self._point_dim()))
         self.stop_training = False
         others.on_train_begin()
-        # Tensors, not the variables: TensorFlow would trace the loop again once
-        # the next call gets the tensors the first one returned.
-        state = self.copy_state()
         epoch = 0
         while epoch < epochs and not self.stop_training:
-            length = min(period, epochs - epoch)
-            capacity = max(1, min(STEPS_PER_CALL // length, (epochs - epoch) // length))
+            length, capacity = _chunk(epochs - epoch, period)
             run = self._compiled_loop(target, length, capacity, batch_size)
             periods = min(capacity, (epochs - epoch) // length)
+            # A copy, not the variables: under TensorFlow the loop updates them in
+            # place, and tensors (not variables) keep it to one trace.
             last_good = self.copy_state()
             new_state, d_losses, g_losses, snapshots, accuracies = run(
-                state, ops.convert_to_tensor(periods, "int32"), noise, reference
+                last_good, ops.convert_to_tensor(periods, "int32"), noise, reference
             )
             d_losses = ops.convert_to_numpy(d_losses)[:periods].reshape(-1)
             g_losses = ops.convert_to_numpy(g_losses)[:periods].reshape(-1)
@@ -428,12 +426,11 @@ class GAN(BackendGAN):
 
         stacked = keras.tree.map_structure(lambda *values: ops.stack(values), *states)
         noise = ops.zeros((1, self.latent_dim))
-        reference = ops.zeros((1, self.generator.compute_output_shape((1, self.latent_dim))[-1]))
+        reference = ops.zeros((1, self._point_dim()))
         d_parts, g_parts = [], []
         epoch = 0
         while epoch < epochs:
-            length = min(100, epochs - epoch)
-            capacity = max(1, min(STEPS_PER_CALL // length, (epochs - epoch) // length))
+            length, capacity = _chunk(epochs - epoch, 100)
             run = self._compiled_loop(target, length, capacity, batch_size, batched=True)
             stacked, d_losses, g_losses, _, _ = run(stacked, ops.convert_to_tensor(capacity, "int32"), noise, reference)
             d_parts.append(ops.convert_to_numpy(d_losses).reshape(len(states), -1))
@@ -442,6 +439,10 @@ class GAN(BackendGAN):
         finals = [keras.tree.map_structure(lambda value, i=i: value[i], stacked) for i in range(len(states))]
         self.write_state(finals[-1])
         return finals, np.concatenate(d_parts, axis=1), np.concatenate(g_parts, axis=1)
+
+    def _point_dim(self) -> int:
+        """Size of a generated point (2 for `(x, y)`)."""
+        return int(self.generator.compute_output_shape((1, self.latent_dim))[-1])
 
     def _compiled_loop(
         self, target: Any, period: int, capacity: int, batch_size: int, *, batched: bool = False
@@ -464,3 +465,13 @@ class GAN(BackendGAN):
             # The target is kept beside its loop so that its id cannot be reused.
             self._loop_cache[key] = (target, compile_function(vectorize(run) if batched else run))
         return self._loop_cache[key][1]
+
+
+def _chunk(remaining: int, period: int) -> tuple[int, int]:
+    """Period length and periods per compiled call for `remaining` steps.
+
+    Whole periods of `period` steps, at most `STEPS_PER_CALL` steps a call; a last,
+    shorter period covers what is left over.
+    """
+    length = min(period, remaining)
+    return length, max(1, min(STEPS_PER_CALL // length, remaining // length))

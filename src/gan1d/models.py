@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import keras
+import numpy as np
 
 from gan1d.errors import Gan1dError
 
-__all__ = ["build_discriminator", "build_generator"]
+__all__ = ["build_discriminator", "build_generator", "generate"]
 
 
 def _check_units(hidden_units: Sequence[int], what: str) -> tuple[int, ...]:
@@ -90,3 +91,14 @@ def build_discriminator(
     ]
     layers.append(keras.layers.Dense(1, activation=output_activation))
     return keras.Sequential(layers, name=name)
+
+
+def generate(generator: keras.Model, n: int, seed: int | None = None) -> np.ndarray:
+    """Points from `generator` on `n` fresh standard-normal latent vectors.
+
+    Returns:
+        `(n, d)` NumPy array; the same seed gives the same latent vectors.
+    """
+    latent_dim = generator.input_shape[-1]
+    noise = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
+    return np.asarray(keras.ops.convert_to_numpy(generator(noise, training=False)))

@@ -470,6 +470,7 @@ def _json_float(value: float) -> float | None:
 def write_run(result: TrainResult, distribution: Target, run_dir: Path) -> dict[str, Path]:
     """Writes every artifact of `result` into `run_dir`; returns name -> path."""
     from gan1d import plots
+    from gan1d.models import generate
 
     written: dict[str, Path] = {}
 
@@ -490,7 +491,9 @@ def write_run(result: TrainResult, distribution: Target, run_dir: Path) -> dict[
     plots.plot_target(real, curve, add("target.png"), title=f"Target: {distribution.describe().get('name')}")
     if result.history["d_loss"]:
         plots.plot_losses(result.history["d_loss"], result.history["g_loss"], add("losses.png"))
-    plots.plot_samples(real, _generate(result, 100), add("samples.png"), curve=curve, bounds=bounds)
+    plots.plot_samples(
+        real, generate(result.generator, 100, result.config.seed), add("samples.png"), curve=curve, bounds=bounds
+    )
     if result.quality:
         names = [name for name in result.quality if name != "epoch"]
         write_csv(add("quality.csv"), {**result.quality, "epoch": [int(e) for e in result.quality["epoch"]]})
@@ -502,14 +505,6 @@ def write_run(result: TrainResult, distribution: Target, run_dir: Path) -> dict[
     with atomic_path(add("generator.keras")) as tmp:
         result.generator.save(tmp)
     return written
-
-
-def _generate(result: TrainResult, n: int) -> np.ndarray:
-    from keras import ops
-
-    rng = np.random.default_rng(result.config.seed)
-    noise = rng.standard_normal((n, result.config.latent_dim or 1)).astype("float32")
-    return np.asarray(ops.convert_to_numpy(result.generator(noise, training=False)))
 
 
 def curve_of(distribution: Target) -> tuple[np.ndarray, np.ndarray] | None:

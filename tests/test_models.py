@@ -41,3 +41,24 @@ def test_bad_widths_raise(units):
 def test_bad_latent_dim_raises():
     with pytest.raises(Gan1dError, match="latent_dim"):
         build_generator(0)
+
+
+def test_scales_multiply_the_output_and_divide_the_input():
+    keras.utils.set_random_seed(0)
+    plain = build_generator(2, (8,))
+    keras.utils.set_random_seed(0)
+    scaled = build_generator(2, (8,), output_scale=4.0)
+    noise = np.random.default_rng(0).standard_normal((5, 2)).astype("float32")
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(scaled(noise)), 4 * keras.ops.convert_to_numpy(plain(noise)), rtol=1e-6
+    )
+    keras.utils.set_random_seed(1)
+    judge = build_discriminator(hidden_units=(8,), output_activation=None)
+    keras.utils.set_random_seed(1)
+    scaled_judge = build_discriminator(hidden_units=(8,), output_activation=None, input_scale=4.0)
+    points = np.random.default_rng(1).standard_normal((5, 2)).astype("float32")
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(scaled_judge(4 * points)), keras.ops.convert_to_numpy(judge(points)), rtol=1e-5
+    )
+    with pytest.raises(Gan1dError, match="scale"):
+        build_generator(2, (8,), output_scale=0.0)

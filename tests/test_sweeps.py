@@ -88,3 +88,36 @@ def test_sweep_command(tmp_path, capsys):
     assert keras.backend.backend() in {"jax", "tensorflow"}
     assert main(["sweep", "--seeds", "0", "--out", str(tmp_path / "other")]) == 2
     assert "--seeds" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def ring_sweep(tmp_path_factory):
+    return sweep("ring", seeds=2, epochs=100, preset="planar", out_dir=tmp_path_factory.mktemp("ring") / "out")
+
+
+def test_a_ring_sweep_is_scored_like_the_papers(ring_sweep):
+    assert ring_sweep.thresholds == {"modes_captured": 8.0, "high_quality": 0.9}
+    assert ring_sweep.metric_names == ["modes_captured", "high_quality", "reverse_kl", "energy_distance"]
+    for run in ring_sweep.runs:
+        assert run["success"] == (run["modes_captured"] == 8 and run["high_quality"] >= 0.9)
+        assert 0 <= run["modes_captured"] <= 8
+    assert all(points.shape == (2500, 2) for points in ring_sweep.samples)
+    values = np.array([run["high_quality"] for run in ring_sweep.runs])
+    mean, error = ring_sweep.mean("high_quality")
+    assert mean == pytest.approx(values.mean())
+    assert error == pytest.approx(values.std(ddof=1) / np.sqrt(2))
+    summary = json.loads((ring_sweep.out_dir / "sweep.json").read_text())
+    assert summary["mean"]["modes_captured"] == pytest.approx(np.mean([r["modes_captured"] for r in ring_sweep.runs]))
+    assert set(summary["standard_error"]) == set(ring_sweep.metric_names)
+    with Image.open(ring_sweep.out_dir / "samples.png") as image:
+        assert image.width > 300  # one panel per seed
+
+
+def test_metrics_that_should_be_high_are_lower_bounds():
+    loose = sweep("ring", seeds=1, epochs=20, preset="planar", thresholds={"modes_captured": 1})
+    run = loose.runs[0]
+    assert run["success"] == (run["modes_captured"] >= 1)
+    impossible = sweep("ring", seeds=1, epochs=20, preset="planar", thresholds={"modes_captured": 9})
+    assert not impossible.runs[0]["success"]
+    with pytest.raises(gan1d.Gan1dError, match=r"unknown threshold.*x_w1"):
+        sweep("ring", seeds=1, epochs=20, preset="planar", thresholds={"x_w1": 0.1})

@@ -575,3 +575,10 @@ def test_planar_sample_tensor_matches_the_numpy_sampler_in_distribution(name: st
 def test_planar_targets_take_no_domain() -> None:
     with pytest.raises(Gan1dError, match="no domain"):
         target("ring", (-1.0, 1.0))
+
+
+def test_scale_is_the_size_of_the_data() -> None:
+    assert target("ring").scale == pytest.approx(1.0)
+    assert target("grid").scale == pytest.approx(4.0)
+    assert target("square").scale == pytest.approx(0.5)
+    assert target("x + 3", (-1.0, 1.0)).scale == pytest.approx(4.0)

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 import gan1d
-from gan1d.training import RUN_FILES, TrainConfig, TrainingDiverged, prepare_out_dir
+from gan1d.training import PRESETS, RUN_FILES, TrainConfig, TrainingDiverged, prepare_out_dir
 
 SHORT = {"epochs": 200, "snapshot_every": 20}
 
@@ -183,6 +183,26 @@ def test_config_resolves_preset_values():
     default = TrainConfig().resolved()
     assert (default.latent_dim, default.batch_size, default.logits, default.schedule) == (2, 128, True, "cosine")
     assert TrainConfig(latent_dim=3).resolved().latent_dim == 3
+    assert default.epochs == 5000
+    assert default.discriminator_learning_rate == default.learning_rate
+    assert default.normalize is False
+    planar = TrainConfig(function="grid", preset="planar").resolved()
+    assert planar.epochs == PRESETS["planar"]["epochs"]
+    assert TrainConfig(preset="planar", epochs=7).resolved().epochs == 7
+
+
+def test_planar_preset_scales_the_networks_to_the_target():
+    from gan1d.training import build_gan
+
+    config = TrainConfig(function="grid", preset="planar", discriminator_learning_rate=3e-3).resolved()
+    gan = build_gan(config)
+    assert gan.generator.layers[-1].scale == pytest.approx(4.0)
+    assert gan.discriminator.layers[0].scale == pytest.approx(0.25)
+    rate = keras.ops.convert_to_numpy(gan.d_optimizer.learning_rate)
+    assert float(rate) == pytest.approx(3e-3)
+    assert float(keras.ops.convert_to_numpy(gan.g_optimizer.learning_rate)) == pytest.approx(config.learning_rate)
+    with pytest.raises(gan1d.Gan1dError, match="discriminator_learning_rate"):
+        TrainConfig(discriminator_learning_rate=-1.0).resolved()
 
 
 def test_seed_preset_builds_the_articles_networks():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import keras
@@ -19,6 +20,12 @@ def _check_units(hidden_units: Sequence[int], what: str) -> tuple[int, ...]:
     return units
 
 
+def _check_scale(scale: float) -> float:
+    if not (isinstance(scale, int | float) and math.isfinite(scale) and scale > 0):
+        raise Gan1dError(f"a scale must be a positive number, got {scale!r}")
+    return float(scale)
+
+
 def build_generator(
     latent_dim: int = 5,
     hidden_units: Sequence[int] = (15,),
@@ -26,6 +33,7 @@ def build_generator(
     output_dim: int = 2,
     activation: str = "relu",
     kernel_initializer: str = "he_uniform",
+    output_scale: float = 1.0,
     name: str = "generator",
 ) -> keras.Sequential:
     """Builds the generator: latent noise `(n, latent_dim)` -> points `(n, output_dim)`.
@@ -36,6 +44,8 @@ def build_generator(
         output_dim: Size of a generated point (2 for `(x, y)`).
         activation: Activation of the hidden layers.
         kernel_initializer: Initializer of the hidden layers.
+        output_scale: Multiplies the output (a final `Rescaling` layer when not 1),
+            so that a network of unit-sized values makes points of that size.
         name: Model name.
 
     Returns:
@@ -52,6 +62,8 @@ def build_generator(
         for u in _check_units(hidden_units, "generator")
     ]
     layers.append(keras.layers.Dense(output_dim, activation="linear"))
+    if output_scale != 1.0:
+        layers.append(keras.layers.Rescaling(_check_scale(output_scale), name="output_scale"))
     return keras.Sequential(layers, name=name)
 
 
@@ -62,6 +74,7 @@ def build_discriminator(
     activation: str = "relu",
     kernel_initializer: str = "he_uniform",
     output_activation: str | None = "sigmoid",
+    input_scale: float = 1.0,
     name: str = "discriminator",
 ) -> keras.Sequential:
     """Builds the discriminator: points `(n, input_dim)` -> one score per point `(n, 1)`.
@@ -74,6 +87,8 @@ def build_discriminator(
         output_activation: `"sigmoid"` for probabilities (the seed recipe, pair it with
             `BinaryCrossentropy()`), `None` for logits (pair it with
             `BinaryCrossentropy(from_logits=True)`).
+        input_scale: Divides the input (a first `Rescaling` layer when not 1), so
+            that points of that size reach the hidden layers unit-sized.
         name: Model name.
 
     Returns:
@@ -85,6 +100,8 @@ def build_discriminator(
     if input_dim <= 0:
         raise Gan1dError(f"input_dim must be a positive integer, got {input_dim}")
     layers: list[keras.layers.Layer] = [keras.Input((input_dim,))]
+    if input_scale != 1.0:
+        layers.append(keras.layers.Rescaling(1.0 / _check_scale(input_scale), name="input_scale"))
     layers += [
         keras.layers.Dense(u, activation=activation, kernel_initializer=kernel_initializer)
         for u in _check_units(hidden_units, "discriminator")

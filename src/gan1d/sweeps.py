@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from gan1d.errors import Gan1dError
-from gan1d.targets import FunctionTarget, Target
+from gan1d.targets import FunctionTarget, MixtureTarget, Target
 from gan1d.training import (
     DEFAULT_PRESET,
     METRIC_POINTS,
@@ -25,10 +25,15 @@ from gan1d.training import (
     write_csv,
 )
 
-__all__ = ["SUCCESS_THRESHOLDS", "SweepResult", "sweep"]
+__all__ = ["HIGHER_IS_BETTER", "MIXTURE_THRESHOLDS", "SUCCESS_THRESHOLDS", "SweepResult", "default_thresholds", "sweep"]
 
-# A run succeeds when every listed metric is at most its threshold (issue 4's bar).
+# A run succeeds when every listed metric meets its threshold: at most the value,
+# or at least it for the metrics in HIGHER_IS_BETTER.
+# On a curve (issue 4's bar):
 SUCCESS_THRESHOLDS: Mapping[str, float] = {"x_w1": 0.02, "curve_residual": 0.02}
+# On a Gaussian mixture: no mode dropped (added per target) and few points off the modes.
+MIXTURE_THRESHOLDS: Mapping[str, float] = {"high_quality": 0.9}
+HIGHER_IS_BETTER = frozenset({"coverage", "high_quality", "modes_captured"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +45,7 @@ class SweepResult:
         seeds: The seeds, in order.
         runs: One dict per seed: `seed`, the metrics of `gan1d.metrics.summarize`,
             `final_d_loss`, `final_g_loss` and `success`.
-        samples: Generated points `(n, 2)` of each seed at the end.
+        samples: The `METRIC_POINTS` generated points `(n, 2)` of each seed that were scored.
         thresholds: Metric -> largest value that counts as a success.
         mode: `"vectorized"` (all seeds in one computation) or `"sequential"`.
         train_seconds: Wall time of training all seeds, compilation included.
@@ -60,12 +65,23 @@ class SweepResult:
     def successes(self) -> int:
         return sum(run["success"] for run in self.runs)
 
+    @property
+    def metric_names(self) -> list[str]:
+        """The quality metrics each run holds (those that apply to the target)."""
+        return [name for name in self.runs[0] if name not in ("seed", "final_d_loss", "final_g_loss", "success")]
+
+    def mean(self, name: str) -> tuple[float, float]:
+        """Mean of a metric over the seeds and its standard error, as papers report them."""
+        values = np.array([run[name] for run in self.runs], dtype=np.float64)
+        error = float(np.std(values, ddof=1) / math.sqrt(len(values))) if len(values) > 1 else math.nan
+        return float(np.mean(values)), error
+
     def summary(self) -> dict[str, Any]:
-        """JSON-able summary: success count and rate, medians, timing, every run."""
-        medians = {
-            name: float(np.nanmedian([run[name] for run in self.runs]))
-            for name in ("x_w1", "curve_residual", "energy_distance", "coverage")
-        }
+        """JSON-able summary: success count and rate, means with standard errors, medians, timing, every run."""
+        names = self.metric_names
+        medians = {name: float(np.nanmedian([run[name] for run in self.runs])) for name in names}
+        means = {name: self.mean(name)[0] for name in names}
+        errors = {name: _json_float(self.mean(name)[1]) for name in names}
         return {
             "function": self.config.function,
             "domain": list(self.config.domain) if self.config.domain else None,
@@ -76,7 +92,10 @@ class SweepResult:
             "success_rate": self.successes / len(self.seeds),
             "thresholds": self.thresholds,
             "median": medians,
+            "mean": means,
+            "standard_error": errors,
             "mode": self.mode,
+            "train_seconds_per_seed": round(self.train_seconds / len(self.seeds), 3),
             "train_seconds": round(self.train_seconds, 3),
             "runs": self.runs,
         }
@@ -86,12 +105,12 @@ def sweep(
     function: str = "square",
     domain: tuple[float, float] | None = None,
     seeds: int | Sequence[int] = 10,
-    epochs: int = 5000,
+    epochs: int | None = None,
     preset: str = DEFAULT_PRESET,
     out_dir: str | os.PathLike[str] | None = None,
     *,
     vectorized: bool | None = None,
-    thresholds: Mapping[str, float] = SUCCESS_THRESHOLDS,
+    thresholds: Mapping[str, float] | None = None,
     overwrite: bool = False,
     **options: Any,
 ) -> SweepResult:
@@ -101,12 +120,13 @@ def sweep(
         function: Built-in target name or expression in `x`.
         domain: `(lo, hi)` of x, or None for the target's default.
         seeds: How many seeds (0, 1, ...), or the seeds themselves.
-        epochs: Training steps per seed.
+        epochs: Training steps per seed; None for the preset's, else 5000.
         preset: Named settings (see `gan1d.training.PRESETS`).
         out_dir: Folder for `sweep.json`, `sweep.csv` and `samples.png`; None writes nothing.
         vectorized: Train all seeds in one computation (JAX only); None picks it
             where the backend allows.
-        thresholds: Metric -> largest value that counts as a success.
+        thresholds: Metric -> the worst value that counts as a success (a lower
+            bound for `HIGHER_IS_BETTER` metrics); None for `default_thresholds`.
         overwrite: Replace gan1d's files in a non-empty `out_dir`.
         **options: Other `TrainConfig` fields (`batch_size`, `latent_dim`, ...).
 
@@ -119,9 +139,6 @@ def sweep(
     seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
     if not seed_list or any(s < 0 for s in seed_list) or (isinstance(seeds, int) and seeds <= 0):
         raise Gan1dError(f"seeds must be a positive count or a list of seeds >= 0, got {seeds!r}")
-    unknown = set(thresholds) - set(SUCCESS_THRESHOLDS) - {"energy_distance", "coverage"}
-    if unknown:
-        raise Gan1dError(f"unknown threshold metric(s) {sorted(unknown)}")
     config = TrainConfig(
         function=function, domain=domain, epochs=epochs, preset=preset, snapshot_every=0, animation="none", **options
     ).resolved()
@@ -134,14 +151,19 @@ def sweep(
     if vectorized and backend.vectorize is None:
         raise Gan1dError("vectorized sweeps need the JAX backend; TensorFlow trains the seeds one after another")
     distribution = config.target()
-    if not isinstance(distribution, FunctionTarget):
-        raise Gan1dError(f"sweeps score points on a curve; {config.function!r} is not a function target")
-    gans = [build_gan(config, seed) for seed in seed_list]
+    limits = dict(default_thresholds(distribution) if thresholds is None else thresholds)
+    known = set(metrics.summarize(distribution.sample(2, seed=0), distribution))
+    unknown = set(limits) - known
+    if unknown:
+        raise Gan1dError(
+            f"unknown threshold metric(s) {sorted(unknown)} for {config.function!r}; choose from {sorted(known)}"
+        )
+    gans = [build_gan(config, seed, distribution=distribution) for seed in seed_list]
     start = time.perf_counter()
     finals, d_losses, g_losses = gans[0].fit_target_many(
         distribution,
         [gan.copy_state() for gan in gans],
-        config.epochs,
+        config.epochs or 0,
         config.batch_size or 0,
         vectorized=vectorized is not False,
     )
@@ -153,7 +175,8 @@ def sweep(
         gan.write_state(state)
         points = gan.generate(METRIC_POINTS, seed=METRIC_SEED)
         scores = metrics.summarize(points, distribution)
-        success = all(math.isfinite(scores[name]) and scores[name] <= limit for name, limit in thresholds.items())
+        finite = all(math.isfinite(value) for name, value in scores.items() if name != "reverse_kl")
+        success = finite and all(_meets(name, scores[name], limit) for name, limit in limits.items())
         runs.append(
             {
                 "seed": seed,
@@ -163,13 +186,13 @@ def sweep(
                 "success": success,
             }
         )
-        samples.append(np.asarray(ops.convert_to_numpy(points))[:200])
+        samples.append(np.asarray(ops.convert_to_numpy(points)))
     result = SweepResult(
         config=config,
         seeds=seed_list,
         runs=runs,
         samples=samples,
-        thresholds=dict(thresholds),
+        thresholds=limits,
         mode=mode,
         train_seconds=train_seconds,
         out_dir=run_dir,
@@ -177,6 +200,45 @@ def sweep(
     if run_dir is not None:
         write_sweep(result, distribution, run_dir)
     return result
+
+
+def default_thresholds(distribution: Target) -> dict[str, float]:
+    """The success bar of a target: `SUCCESS_THRESHOLDS` on a curve; on a mixture
+    every mode captured plus `MIXTURE_THRESHOLDS`; elsewhere none (finite points succeed)."""
+    if isinstance(distribution, FunctionTarget):
+        return dict(SUCCESS_THRESHOLDS)
+    if isinstance(distribution, MixtureTarget):
+        return {"modes_captured": float(len(distribution.means)), **MIXTURE_THRESHOLDS}
+    return {}
+
+
+def _meets(name: str, value: float, limit: float) -> bool:
+    return math.isfinite(value) and (value >= limit if name in HIGHER_IS_BETTER else value <= limit)
+
+
+def _json_float(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def describe_run(run: Mapping[str, Any]) -> str:
+    """One line of a run's headline metrics, e.g. `x_w1 0.0081  curve_residual 0.0065`."""
+    shown = [name for name in _HEADLINE if name in run] or ["energy_distance"]
+    return "  ".join(f"{name} {run[name]:.4g}" for name in shown)
+
+
+# Generated points per panel of the grid picture.
+GRID_POINTS = 200
+
+_HEADLINE = ("x_w1", "curve_residual", "modes_captured", "high_quality", "reverse_kl")
+
+
+def _short(run: Mapping[str, Any]) -> str:
+    """A picture title's line of metrics."""
+    if "x_w1" in run:
+        return f"x_w1 {run['x_w1']:.3f} res {run['curve_residual']:.3f}"
+    if "modes_captured" in run:
+        return f"modes {run['modes_captured']:.0f} HQ {run['high_quality']:.1%} rKL {run['reverse_kl']:.2f}"
+    return f"energy {run['energy_distance']:.3g}"
 
 
 def write_sweep(result: SweepResult, distribution: Target, run_dir: Path) -> dict[str, Path]:
@@ -190,12 +252,9 @@ def write_sweep(result: SweepResult, distribution: Target, run_dir: Path) -> dic
         tmp.write_text(json.dumps(result.summary(), indent=2) + "\n")
     columns = {name: [run[name] for run in result.runs] for name in result.runs[0]}
     write_csv(paths["sweep.csv"], columns)
-    titles = [
-        f"seed {run['seed']} {'ok' if run['success'] else 'miss'}\nx_w1 {run['x_w1']:.3f} res {run['curve_residual']:.3f}"
-        for run in result.runs
-    ]
+    titles = [f"seed {run['seed']} {'ok' if run['success'] else 'miss'}\n{_short(run)}" for run in result.runs]
     plots.plot_grid(
-        result.samples,
+        [points[:GRID_POINTS] for points in result.samples],
         distribution.sample(200, seed=0),
         paths["samples.png"],
         titles=titles,

@@ -556,6 +556,16 @@ class Target(abc.ABC):
     def bounds(self) -> tuple[tuple[float, float], tuple[float, float]]:
         """((xmin, xmax), (ymin, ymax)) of the support, unpadded, for plot limits."""
 
+    @property
+    def scale(self) -> float:
+        """Size of the data: the largest absolute coordinate of `bounds` (1 if all are 0).
+
+        `TrainConfig(normalize=True)` divides the discriminator's input and
+        multiplies the generator's output by it, so the networks see unit-sized points.
+        """
+        largest = max(abs(v) for pair in self.bounds for v in pair)
+        return float(largest) if largest > 0 else 1.0
+
     @abc.abstractmethod
     def describe(self) -> dict[str, object]:
         """JSON-able description for config.json; always has "kind" and "name"."""
@@ -790,6 +800,11 @@ class MixtureTarget(Target):
     def bounds(self) -> tuple[tuple[float, float], tuple[float, float]]:
         low, high = self.modes.min(axis=0) - 4 * self.std, self.modes.max(axis=0) + 4 * self.std
         return (float(low[0]), float(high[0])), (float(low[1]), float(high[1]))
+
+    @property
+    def scale(self) -> float:
+        """The largest absolute coordinate of a mean (1 for ring, 4 for grid)."""
+        return float(np.abs(self.modes).max()) or 1.0
 
     def describe(self) -> dict[str, object]:
         return {"kind": "mixture", "name": self.name, "modes": len(self.means), "std": self.std}

@@ -63,8 +63,24 @@ PRESETS: Mapping[str, Mapping[str, Any]] = {
         "beta_1": 0.5,
         "schedule": "cosine",
     },
+    # The planar mode-collapse benchmarks (ring, grid): README, "Planar targets".
+    "planar": {
+        "epochs": 8000,
+        "latent_dim": 2,
+        "batch_size": 256,
+        "generator_units": (128, 128, 128),
+        "discriminator_units": (128, 128, 128),
+        "learning_rate": 2e-3,
+        "activation": "leaky_relu",
+        "logits": True,
+        "beta_1": 0.5,
+        "schedule": "cosine",
+        "normalize": True,
+    },
 }
 DEFAULT_PRESET = "default"
+# Training steps when neither the caller nor the preset gives them (the seed's).
+DEFAULT_EPOCHS = 5000
 
 # What a run directory holds; `--overwrite` replaces these names and nothing else.
 RUN_FILES = (
@@ -93,17 +109,22 @@ class TrainConfig:
     Attributes:
         function: Built-in target name or expression in `x` (see `gan1d.target`).
         domain: `(lo, hi)` of x, or None for the target's default.
-        epochs: Training steps; one batch per epoch, as in the seed article.
+        epochs: Training steps; one batch per epoch, as in the seed article
+            (None: the preset's, else 5000).
         batch_size: Real points per step (the generator sees twice as many).
         latent_dim: Size of the generator's latent noise.
         generator_units: Hidden layer widths of the generator.
         discriminator_units: Hidden layer widths of the discriminator.
-        learning_rate: Adam learning rate of both networks.
+        learning_rate: Adam learning rate of the generator, and of the
+            discriminator unless `discriminator_learning_rate` is set.
+        discriminator_learning_rate: Adam learning rate of the discriminator.
         activation: Activation of every hidden layer (one of `ACTIVATIONS`).
         logits: The discriminator outputs logits and the loss is
             `BinaryCrossentropy(from_logits=True)` (else a sigmoid and probabilities).
         beta_1: Adam's first-moment decay for both networks.
         schedule: `"constant"` learning rate, or `"cosine"` decay to 0 over `epochs`.
+        normalize: Divide the discriminator's input and multiply the generator's
+            output by the target's `scale`, so both networks work on unit-sized values.
         seed: Seed of weights, latent noise and real samples.
         snapshot_every: Store generated points every this many epochs (0: never).
         snapshot_points: Generated points per snapshot.
@@ -113,16 +134,18 @@ class TrainConfig:
 
     function: str = "square"
     domain: tuple[float, float] | None = None
-    epochs: int = 5000
+    epochs: int | None = None
     batch_size: int | None = None
     latent_dim: int | None = None
     generator_units: tuple[int, ...] | None = None
     discriminator_units: tuple[int, ...] | None = None
     learning_rate: float | None = None
+    discriminator_learning_rate: float | None = None
     activation: str | None = None
     logits: bool | None = None
     beta_1: float | None = None
     schedule: str | None = None
+    normalize: bool | None = None
     seed: int = 0
     snapshot_every: int = 20
     snapshot_points: int = 100
@@ -140,6 +163,8 @@ class TrainConfig:
         filled: dict[str, Any] = {
             k: v if v is not None else PRESETS[self.preset].get(k) for k, v in dataclasses.asdict(self).items()
         }
+        filled["epochs"] = filled["epochs"] if filled["epochs"] is not None else DEFAULT_EPOCHS
+        filled["discriminator_learning_rate"] = filled["discriminator_learning_rate"] or filled["learning_rate"]
         for name in ("epochs", "batch_size", "latent_dim", "snapshot_points"):
             _check_int(name, filled[name], minimum=1)
         _check_int("snapshot_every", filled["snapshot_every"], minimum=0)
@@ -149,9 +174,10 @@ class TrainConfig:
             for u in units:
                 _check_int(name, u, minimum=1)
             filled[name] = units
-        rate = filled["learning_rate"]
-        if not isinstance(rate, int | float) or not math.isfinite(rate) or rate <= 0:
-            raise Gan1dError(f"learning_rate must be a positive number, got {rate!r}")
+        for name in ("learning_rate", "discriminator_learning_rate"):
+            rate = filled[name]
+            if isinstance(rate, bool) or not isinstance(rate, int | float) or not math.isfinite(rate) or rate <= 0:
+                raise Gan1dError(f"{name} must be a positive number, got {rate!r}")
         beta = filled["beta_1"]
         if not isinstance(beta, int | float) or not 0 <= beta < 1:
             raise Gan1dError(f"beta_1 must be a number in [0, 1), got {beta!r}")
@@ -160,6 +186,7 @@ class TrainConfig:
         if filled["activation"] not in ACTIVATIONS:
             raise Gan1dError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {filled['activation']!r}")
         filled["logits"] = bool(filled["logits"])
+        filled["normalize"] = bool(filled["normalize"])
         if filled["animation"] not in ANIMATIONS:
             raise Gan1dError(f"animation must be one of {', '.join(ANIMATIONS)}, got {filled['animation']!r}")
         if filled["domain"] is not None:
@@ -250,7 +277,7 @@ def prepare_out_dir(out_dir: str | os.PathLike[str] | None, *, overwrite: bool =
 def train(
     function: str | Callable[[np.ndarray], np.ndarray] | Target = "square",
     domain: tuple[float, float] | None = None,
-    epochs: int = 5000,
+    epochs: int | None = None,
     seed: int = 0,
     snapshot_every: int = 20,
     out_dir: str | os.PathLike[str] | None = None,
@@ -262,10 +289,12 @@ def train(
     generator_units: Sequence[int] | None = None,
     discriminator_units: Sequence[int] | None = None,
     learning_rate: float | None = None,
+    discriminator_learning_rate: float | None = None,
     activation: str | None = None,
     logits: bool | None = None,
     beta_1: float | None = None,
     schedule: str | None = None,
+    normalize: bool | None = None,
     snapshot_points: int = 100,
     overwrite: bool = False,
     callbacks: Sequence[Any] = (),
@@ -279,7 +308,7 @@ def train(
     Args:
         function: Built-in name, expression in `x`, Python callable or `Target`.
         domain: `(lo, hi)` of x; None for the target's default.
-        epochs: Training steps (one batch per epoch).
+        epochs: Training steps (one batch per epoch); None for the preset's, else 5000.
         seed: Seed of weights, noise and real samples; same seed and backend give
             the same losses.
         snapshot_every: Store generated points every this many epochs (0: never).
@@ -291,11 +320,14 @@ def train(
         latent_dim: Size of the latent noise.
         generator_units: Hidden widths of the generator.
         discriminator_units: Hidden widths of the discriminator.
-        learning_rate: Adam learning rate of both networks.
+        learning_rate: Adam learning rate of the generator, and of the
+            discriminator unless `discriminator_learning_rate` is set.
+        discriminator_learning_rate: Adam learning rate of the discriminator.
         activation: Hidden-layer activation of both networks.
         logits: Discriminator outputs logits (non-saturating loss on logits).
         beta_1: Adam's first-moment decay.
         schedule: `"constant"` or `"cosine"` learning rate.
+        normalize: Scale the networks' points by the target's size (see `TrainConfig`).
         snapshot_points: Generated points per snapshot.
         overwrite: Replace gan1d's files in a non-empty `out_dir`.
         callbacks: Extra Keras callbacks (`on_epoch_end` is called for every epoch).
@@ -319,10 +351,12 @@ def train(
         generator_units=None if generator_units is None else tuple(generator_units),
         discriminator_units=None if discriminator_units is None else tuple(discriminator_units),
         learning_rate=learning_rate,
+        discriminator_learning_rate=discriminator_learning_rate,
         activation=activation,
         logits=logits,
         beta_1=beta_1,
         schedule=schedule,
+        normalize=normalize,
         seed=seed,
         snapshot_every=snapshot_every,
         snapshot_points=snapshot_points,
@@ -343,7 +377,7 @@ def train(
 
     from gan1d.callbacks import SnapshotCallback
 
-    gan = build_gan(config)
+    gan = build_gan(config, distribution=distribution)
     generator = gan.generator
     snapshotter = (
         SnapshotCallback(config.snapshot_every, config.snapshot_points, seed=config.seed)
@@ -355,7 +389,9 @@ def train(
     status = "completed"
     start = time.perf_counter()
     try:
-        gan.fit_target(distribution, epochs=config.epochs, batch_size=config.batch_size or 0, callbacks=all_callbacks)
+        gan.fit_target(
+            distribution, epochs=config.epochs or 0, batch_size=config.batch_size or 0, callbacks=all_callbacks
+        )
     except KeyboardInterrupt:
         status = "interrupted"
     train_seconds = time.perf_counter() - start
@@ -401,13 +437,15 @@ def train(
     return result
 
 
-def build_gan(config: TrainConfig, seed: int | None = None) -> Any:
+def build_gan(config: TrainConfig, seed: int | None = None, *, distribution: Target | None = None) -> Any:
     """Builds and compiles the GAN a resolved config describes, initialised from `seed`.
 
     Args:
         config: A resolved `TrainConfig` (its preset's values filled in).
         seed: Seed of the weights and of the GAN's `SeedGenerator`; defaults to
             `config.seed`. The same seed gives the same initial state.
+        distribution: The target, whose `scale` `config.normalize` uses; defaults
+            to `config.target()`.
 
     Returns:
         A compiled `gan1d.GAN`.
@@ -420,24 +458,27 @@ def build_gan(config: TrainConfig, seed: int | None = None) -> Any:
     seed = config.seed if seed is None else seed
     keras.utils.set_random_seed(seed)
     activation = config.activation or "relu"
-    generator = build_generator(config.latent_dim or 0, config.generator_units or (), activation=activation)
+    scale = (distribution or config.target()).scale if config.normalize else 1.0
+    generator = build_generator(
+        config.latent_dim or 0, config.generator_units or (), activation=activation, output_scale=scale
+    )
     discriminator = build_discriminator(
         2,
         config.discriminator_units or (),
         activation=activation,
         output_activation=None if config.logits else "sigmoid",
+        input_scale=scale,
     )
     gan = GAN(discriminator=discriminator, generator=generator, latent_dim=config.latent_dim or 0, seed=seed)
 
-    def adam() -> keras.optimizers.Optimizer:
-        rate: Any = config.learning_rate or 0.0
+    def adam(rate: Any) -> keras.optimizers.Optimizer:
         if config.schedule == "cosine":
-            rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps=config.epochs)
+            rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps=config.epochs or DEFAULT_EPOCHS)
         return keras.optimizers.Adam(rate, beta_1=config.beta_1 if config.beta_1 is not None else 0.9)
 
     gan.compile(
-        d_optimizer=adam(),
-        g_optimizer=adam(),
+        d_optimizer=adam(config.discriminator_learning_rate or config.learning_rate or 0.0),
+        g_optimizer=adam(config.learning_rate or 0.0),
         loss_fn=keras.losses.BinaryCrossentropy(from_logits=bool(config.logits)),
     )
     return gan

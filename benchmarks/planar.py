@@ -1,0 +1,153 @@
+"""The planar mode-collapse benchmarks (8-Gaussian ring, 25-Gaussian grid), scored like the papers.
+
+    KERAS_BACKEND=jax python benchmarks/planar.py [--trials 10] [--preset planar] [--out benchmarks/results]
+
+Trains `--trials` GANs per target (seeds 0..N-1; together in one computation under
+JAX, one after another under TensorFlow) with `gan1d.sweeps.sweep`, scores 2500
+generated points of each like VEEGAN and PacGAN (modes captured, % high quality,
+reverse KL over the modes), and prints the papers' table, mean ± standard error,
+with the published rows beside ours. Writes `<out>/planar-<backend>-cpu.json` and
+`.md`, and a picture of trial 0's samples per target, `planar-<backend>-<target>.png`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from common import log
+from devices import check_device, machine_info, pin_device
+
+HERE = Path(__file__).resolve().parent
+TARGETS = ("ring", "grid")
+
+# (modes captured, % high quality) on ring then grid, as the papers print them
+# (issue 5): None where a paper gives no standard error.
+PUBLISHED: list[
+    tuple[str, tuple[float, float | None, float, float | None, float, float | None, float, float | None]]
+] = [
+    ("GAN (VEEGAN table)", (1, None, 99.3, None, 3.3, None, 0.5, None)),
+    ("Unrolled GAN", (7.6, None, 35.6, None, 23.6, None, 16, None)),
+    ("VEEGAN", (8, None, 52.9, None, 24.6, None, 40, None)),
+    ("WGAN-GP (GDPP table)", (6.8, None, 59.6, None, 24.2, None, 28.7, None)),
+    ("GDPP-GAN", (8.0, None, 71.7, None, 24.8, None, 68.5, None)),
+    ("PacGAN4 (10 trials)", (7.8, 0.1, 95.9, 1.4, 24.8, 0.2, 93.6, 0.6)),
+]
+
+
+def _cell(mean: float, error: float | None, digits: int = 1) -> str:
+    if error is None or not math.isfinite(error):
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {error:.{digits}f}"
+
+
+def run_target(name: str, trials: int, preset: str, epochs: int | None, out: Path, backend: str) -> dict[str, Any]:
+    from gan1d import plots
+    from gan1d.sweeps import sweep
+    from gan1d.targets import target
+    from gan1d.training import PRESETS
+
+    steps = epochs or PRESETS[preset].get("epochs") or 5000
+    log(f"{name}: {trials} trials of the {preset!r} preset, {steps} steps each")
+    start = time.perf_counter()
+    result = sweep(name, seeds=trials, epochs=steps, preset=preset)
+    wall = time.perf_counter() - start
+    distribution = target(name)
+    picture = plots.plot_samples(
+        distribution.sample(2500, seed=0),
+        result.samples[0],
+        out / f"planar-{backend}-{name}.png",
+        bounds=distribution.bounds,
+        title=f"{name}, trial 0: {result.runs[0]['modes_captured']:.0f} modes, "
+        f"{result.runs[0]['high_quality']:.1%} high quality",
+    )
+    summary = result.summary()
+    summary["wall_seconds"] = round(wall, 3)
+    summary["picture"] = picture.name
+    summary["config"] = {k: v for k, v in vars(result.config).items() if k not in ("domain",)}
+    return summary
+
+
+def markdown(report: dict[str, Any]) -> str:
+    ring, grid = report["targets"]["ring"], report["targets"]["grid"]
+
+    def ours(entry: dict[str, Any]) -> list[str]:
+        mean, error = entry["mean"], entry["standard_error"]
+        return [
+            _cell(mean["modes_captured"], error["modes_captured"]),
+            _cell(100 * mean["high_quality"], None if error["high_quality"] is None else 100 * error["high_quality"]),
+        ]
+
+    lines = [
+        f"# Planar mode-collapse benchmarks: {report['backend']}, {report['machine']['cpu']}",
+        "",
+        f"{report['trials']} trials per target, 2500 generated points scored per trial (VEEGAN/PacGAN).",
+        "Published rows as the papers print them; ours is mean ± standard error over the trials.",
+        "",
+        "| method | ring modes (/8) | ring % high quality | grid modes (/25) | grid % high quality |",
+        "|---|---|---|---|---|",
+    ]
+    for method, (rm, rme, rq, rqe, gm, gme, gq, gqe) in PUBLISHED:
+        lines.append(f"| {method} | {_cell(rm, rme)} | {_cell(rq, rqe)} | {_cell(gm, gme)} | {_cell(gq, gqe)} |")
+    label = f"**gan1d `{report['preset']}` preset, {report['backend']} ({report['trials']} trials)**"
+    lines.append(f"| {label} | {' | '.join(f'**{c}**' for c in [*ours(ring), *ours(grid)])} |")
+    lines += [
+        "",
+        "| target | steps | reverse KL | runs meeting the bar | training s per trial | how the trials ran |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in TARGETS:
+        entry = report["targets"][name]
+        rkl = _cell(entry["mean"]["reverse_kl"], entry["standard_error"]["reverse_kl"], 3)
+        lines.append(
+            f"| {name} | {entry['epochs']} | {rkl} | {entry['successes']}/{entry['seeds']} | "
+            f"{entry['train_seconds_per_seed']:.1f} | {entry['mode']} |"
+        )
+    lines += ["", f"Command: `{report['command']}`", ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=10, help="trials per target (default: 10)")
+    parser.add_argument("--preset", default="planar", help="gan1d preset to train (default: planar)")
+    parser.add_argument("--epochs", type=int, help="training steps per trial (default: the preset's)")
+    parser.add_argument("--targets", nargs="+", default=list(TARGETS), choices=TARGETS)
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    args = parser.parse_args()
+    if args.trials < 1:
+        parser.exit(2, "planar.py: error: --trials must be a positive integer\n")
+    pin_device("cpu")
+    from gan1d.environment import check_backend, enable_compilation_cache
+
+    backend = check_backend()
+    device_name = check_device(backend, "cpu")
+    enable_compilation_cache()
+    args.out.mkdir(parents=True, exist_ok=True)
+    report: dict[str, Any] = {
+        "backend": backend,
+        "preset": args.preset,
+        "trials": args.trials,
+        "machine": machine_info(backend, "cpu", device_name),
+        "command": f"KERAS_BACKEND={backend} python benchmarks/planar.py --trials {args.trials} --preset {args.preset}"
+        + (f" --epochs {args.epochs}" if args.epochs else ""),
+        "published": [{"method": m, "values": list(v)} for m, v in PUBLISHED],
+        "targets": {},
+    }
+    for name in args.targets:
+        report["targets"][name] = run_target(name, args.trials, args.preset, args.epochs, args.out, backend)
+    text = markdown(report) if set(report["targets"]) == set(TARGETS) else json.dumps(report["targets"], indent=2)
+    if set(report["targets"]) == set(TARGETS):
+        (args.out / f"planar-{backend}-cpu.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+        (args.out / f"planar-{backend}-cpu.md").write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -206,3 +206,63 @@ def test_tensorflow_adam_on_values_matches_keras_adam(monkeypatch):
     monkeypatch.setattr(glue, "_plain_adam", lambda optimizer: False)
     keras_adam = make_gan(2).fit_target(target("square"), epochs=300).history
     np.testing.assert_allclose(fast["g_loss"], keras_adam["g_loss"], rtol=1e-5, atol=1e-6)
+
+
+def make_packed_gan(pack: int, seed: int = 0, **options) -> GAN:
+    keras.utils.set_random_seed(seed)
+    discriminator = build_discriminator(2 * pack, (16,), output_activation=None)
+    gan = GAN(
+        discriminator=discriminator,
+        generator=build_generator(2, (16,)),
+        latent_dim=2,
+        seed=seed,
+        pack=pack,
+        **options,
+    )
+    gan.compile(
+        d_optimizer=keras.optimizers.Adam(1e-3),
+        g_optimizer=keras.optimizers.Adam(1e-3),
+        loss_fn=keras.losses.BinaryCrossentropy(from_logits=True),
+    )
+    return gan
+
+
+def test_a_packed_discriminator_judges_packs_of_points():
+    gan = make_packed_gan(4)
+    points = target("ring").sample(10, seed=0)
+    scores = gan.discriminate(points)
+    assert scores.shape == (2, 1)  # two whole packs of four; the last two points are left out
+    by_hand = keras.ops.convert_to_numpy(gan.discriminator(points[:8].reshape(2, 8)))
+    np.testing.assert_allclose(scores, by_hand, rtol=1e-6)
+    d_before, g_before = weights(gan.discriminator), weights(gan.generator)
+    snapshots = SnapshotCallback(every=10, n_points=50, real_points=target("ring").sample(50, seed=1))
+    history = gan.fit_target(target("ring"), epochs=20, batch_size=64, callbacks=[snapshots])
+    assert all(np.isfinite(history.history["d_loss"]))
+    for before, after in zip(d_before + g_before, weights(gan.discriminator) + weights(gan.generator), strict=True):
+        assert not np.allclose(before, after)
+    assert len(snapshots.discriminator_accuracy) == 2
+    # fit() fills a last batch that is not a whole number of packs by repeating its points.
+    history = gan.fit(target("ring").sample(130, seed=2), batch_size=64, epochs=1, verbose=0)
+    assert np.isfinite(history.history["d_loss"][-1])
+
+
+def test_pack_must_match_the_discriminator_and_the_batch():
+    keras.utils.set_random_seed(0)
+    with pytest.raises(Gan1dError, match="must take 8"):
+        GAN(discriminator=build_discriminator(2), generator=build_generator(2), latent_dim=2, pack=4)
+    with pytest.raises(Gan1dError, match="pack"):
+        GAN(discriminator=build_discriminator(2), generator=build_generator(2), latent_dim=2, pack=0)
+    with pytest.raises(Gan1dError, match="multiple of pack"):
+        make_packed_gan(4).fit_target(target("ring"), epochs=5, batch_size=30)
+
+
+def test_instance_noise_blurs_what_the_discriminator_sees_and_follows_its_schedule():
+    plain = make_packed_gan(1).fit_target(target("ring"), epochs=1, batch_size=64).history
+    silent = make_packed_gan(1, instance_noise=0.0).fit_target(target("ring"), epochs=1, batch_size=64).history
+    assert silent["d_loss"] == pytest.approx(plain["d_loss"], rel=1e-6)  # same draws, nothing added
+    loud = make_packed_gan(1, instance_noise=50.0).fit_target(target("ring"), epochs=1, batch_size=64).history
+    assert loud["d_loss"] != pytest.approx(plain["d_loss"], rel=1e-3)
+    schedule = keras.optimizers.schedules.PolynomialDecay(1.0, decay_steps=10, end_learning_rate=0.0)
+    gan = make_packed_gan(1, instance_noise=schedule)
+    gan.fit_target(target("ring"), epochs=4, batch_size=64)
+    assert float(keras.ops.convert_to_numpy(gan._noise_std(gan.read_state()))) == pytest.approx(0.6)

@@ -60,9 +60,8 @@ class SnapshotCallback(keras.callbacks.Callback):
         points = ops.convert_to_numpy(self.model.generator(self.noise, training=False))
         accuracy = None
         if self.real_points is not None:
-            scores = ops.convert_to_numpy(self.model.discriminator(np.concatenate([self.real_points, points])))
-            n = len(self.real_points)
-            accuracy = discriminator_accuracy(scores[:n], scores[n:], self.model.score_threshold)
+            judge = self.model.discriminate
+            accuracy = discriminator_accuracy(judge(self.real_points), judge(points), self.model.score_threshold)
         self.record(epoch + 1, points, accuracy)
 
     def record(self, epoch: int, points: np.ndarray, accuracy: tuple[float, float] | None = None) -> None:

@@ -56,6 +56,16 @@ class GAN(BackendGAN):
         generator: Model mapping latent noise `(n, latent_dim)` to points `(n, d)`.
         latent_dim: Size of the latent noise vector.
         seed: Seed of the model's `SeedGenerator` (latent noise and real samples).
+        pack: Points the discriminator judges together (PacGAN, Lin et al. 2018):
+            it sees `pack` points of one kind concatenated, `(n / pack, pack * d)`,
+            which lets it notice missing variety; its input size must be `pack * d`
+            and batch sizes a multiple of `pack`. 1 judges points one by one.
+        instance_noise: Standard deviation of Gaussian noise added to every point
+            the discriminator sees, real and generated (Sønderby et al. 2016): a
+            number, or a schedule of the training step such as
+            `keras.optimizers.schedules.PolynomialDecay(0.5, 4000, 0.0)`. Blurring both
+            distributions early lets the generator find modes far from where it
+            starts; annealed to 0 it leaves the end of training untouched. None: no noise.
     """
 
     def __init__(
@@ -65,14 +75,26 @@ class GAN(BackendGAN):
         latent_dim: int,
         *,
         seed: int | None = None,
+        pack: int = 1,
+        instance_noise: float | Callable[[Any], Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         if int(latent_dim) <= 0:
             raise Gan1dError(f"latent_dim must be a positive integer, got {latent_dim}")
+        if isinstance(pack, bool) or not isinstance(pack, int) or pack < 1:
+            raise Gan1dError(f"pack must be a positive integer, got {pack!r}")
         self.discriminator = discriminator
         self.generator = generator
         self.latent_dim = int(latent_dim)
+        self.pack = pack
+        self.instance_noise = instance_noise
+        point, judged = self._point_dim(), int(discriminator.inputs[0].shape[-1])
+        if judged != pack * point:
+            raise Gan1dError(
+                f"the discriminator takes {judged} values; with pack={pack} and {point}-value points it must take "
+                f"{pack * point}"
+            )
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -127,6 +149,14 @@ class GAN(BackendGAN):
     def generate(self, n: int, seed: int | None = None) -> np.ndarray:
         """Generates `n` points from fresh latent noise, as a `(n, d)` NumPy array."""
         return generate(self.generator, n, seed)
+
+    def discriminate(self, points: Any) -> np.ndarray:
+        """The discriminator's scores of `(n, d)` points, `(n // pack, 1)` as NumPy.
+
+        With `pack > 1` it scores consecutive packs of points; a last partial pack is left out.
+        """
+        packed = self._packed(ops.convert_to_tensor(np.asarray(points, dtype="float32")), whole=True)
+        return np.asarray(ops.convert_to_numpy(self.discriminator(packed)))
 
     # ----- state: values of every variable one step touches ---------------------
 
@@ -198,18 +228,32 @@ class GAN(BackendGAN):
                     raise ValueError("step needs real points or both sample_real and batch_size")
                 real = sample_real(batch_size, self.seed_generator)
             real = ops.cast(real, "float32")
+            if self.pack > 1 and (real.shape[0] is None or real.shape[0] % self.pack):
+                # fit()'s last batch may not fill whole packs: repeat points to fill them.
+                filled = ((ops.shape(real)[0] + self.pack - 1) // self.pack) * self.pack
+                real = ops.tile(real, (self.pack, 1))[:filled]
             batch = ops.shape(real)[0]
             d_noise = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
             g_noise = keras.random.normal((2 * batch, self.latent_dim), seed=self.seed_generator)
+            if self.instance_noise is not None:
+                blur = self._noise_std(state)
+                points = self._point_dim()
+                real = real + blur * keras.random.normal((batch, points), seed=self.seed_generator)
+                d_blur = blur * keras.random.normal((batch, points), seed=self.seed_generator)
+                g_blur = blur * keras.random.normal((2 * batch, points), seed=self.seed_generator)
+            else:
+                d_blur = g_blur = 0.0
             seed = scope.get_current_value(self.seed_generator.state)
 
         fake, g_state = self.generator.stateless_call(state.g_weights, state.g_state, d_noise, training=True)
+        fake = fake + d_blur
 
         def d_objective(d_weights: list[Any], d_state: list[Any]) -> tuple[Any, list[Any]]:
             scores, d_state = self.discriminator.stateless_call(
-                d_weights, d_state, ops.concatenate([real, fake], axis=0), training=True
+                d_weights, d_state, ops.concatenate([self._packed(real), self._packed(fake)], axis=0), training=True
             )
-            return discriminator_loss(self.loss_fn, scores[:batch], scores[batch:]), d_state
+            packs = batch // self.pack
+            return discriminator_loss(self.loss_fn, scores[:packs], scores[packs:]), d_state
 
         (d_loss, d_state), d_grads = value_and_grad(d_objective)(state.d_weights, state.d_state)
         d_weights, d_optimizer = apply_gradients(
@@ -218,7 +262,8 @@ class GAN(BackendGAN):
 
         def g_objective(g_weights: list[Any], g_state: list[Any]) -> tuple[Any, list[Any]]:
             generated, g_state = self.generator.stateless_call(g_weights, g_state, g_noise, training=True)
-            scores, _ = self.discriminator.stateless_call(d_weights, d_state, generated, training=True)
+            generated = generated + g_blur
+            scores, _ = self.discriminator.stateless_call(d_weights, d_state, self._packed(generated), training=True)
             return generator_loss(self.loss_fn, scores), g_state
 
         (g_loss, g_state), g_grads = value_and_grad(g_objective)(state.g_weights, g_state)
@@ -267,10 +312,11 @@ class GAN(BackendGAN):
             )
             snapshot, _ = self.generator.stateless_call(state.g_weights, state.g_state, snapshot_noise)
             snapshot = ops.cast(snapshot, "float32")
+            judged_real, judged_fake = self._packed(reference, whole=True), self._packed(snapshot, whole=True)
             scores, _ = self.discriminator.stateless_call(
-                state.d_weights, state.d_state, ops.concatenate([reference, snapshot], axis=0)
+                state.d_weights, state.d_state, ops.concatenate([judged_real, judged_fake], axis=0)
             )
-            real_scores, fake_scores = scores[: ops.shape(reference)[0]], scores[ops.shape(reference)[0] :]
+            real_scores, fake_scores = scores[: ops.shape(judged_real)[0]], scores[ops.shape(judged_real)[0] :]
             threshold = self.score_threshold
             accuracy = ops.stack(
                 [
@@ -318,6 +364,8 @@ class GAN(BackendGAN):
         """
         if epochs <= 0 or batch_size <= 0:
             raise Gan1dError(f"epochs and batch_size must be positive, got {epochs} and {batch_size}")
+        if batch_size % self.pack:
+            raise Gan1dError(f"batch_size {batch_size} must be a multiple of pack={self.pack}")
         snapshotters = [c for c in callbacks if isinstance(c, SnapshotCallback)]
         if len(snapshotters) > 1:
             raise Gan1dError("fit_target takes at most one SnapshotCallback")
@@ -414,6 +462,8 @@ class GAN(BackendGAN):
             raise Gan1dError(
                 f"epochs, batch_size and states must be positive, got {epochs}, {batch_size}, {len(states)}"
             )
+        if batch_size % self.pack:
+            raise Gan1dError(f"batch_size {batch_size} must be a multiple of pack={self.pack}")
         if vectorize is None or not vectorized:
             finals, d_rows, g_rows = [], [], []
             for state in states:
@@ -439,6 +489,21 @@ class GAN(BackendGAN):
         finals = [keras.tree.map_structure(lambda value, i=i: value[i], stacked) for i in range(len(states))]
         self.write_state(finals[-1])
         return finals, np.concatenate(d_parts, axis=1), np.concatenate(g_parts, axis=1)
+
+    def _noise_std(self, state: GANState) -> Any:
+        """The instance noise's standard deviation at the step `state` is about to take."""
+        if not callable(self.instance_noise):
+            return ops.cast(self.instance_noise, "float32")
+        iterations = [id(v) for v in self.d_optimizer.variables].index(id(self.d_optimizer.iterations))
+        return ops.cast(self.instance_noise(state.d_optimizer[iterations]), "float32")
+
+    def _packed(self, points: Any, *, whole: bool = False) -> Any:
+        """`(n, d)` points as `(n / pack, pack * d)` packs; `whole` drops a last partial pack."""
+        if self.pack == 1:
+            return points
+        if whole:
+            points = points[: (points.shape[0] // self.pack) * self.pack]
+        return ops.reshape(points, (-1, self.pack * points.shape[-1]))
 
     def _point_dim(self) -> int:
         """Size of a generated point (2 for `(x, y)`)."""

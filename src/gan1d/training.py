@@ -123,6 +123,7 @@ class TrainConfig:
             `BinaryCrossentropy(from_logits=True)` (else a sigmoid and probabilities).
         beta_1: Adam's first-moment decay for both networks.
         schedule: `"constant"` learning rate, or `"cosine"` decay to 0 over `epochs`.
+        pack: Points the discriminator judges together (PacGAN; 1 for one by one).
         normalize: Divide the discriminator's input and multiply the generator's
             output by the target's `scale`, so both networks work on unit-sized values.
         seed: Seed of weights, latent noise and real samples.
@@ -145,6 +146,7 @@ class TrainConfig:
     logits: bool | None = None
     beta_1: float | None = None
     schedule: str | None = None
+    pack: int | None = None
     normalize: bool | None = None
     seed: int = 0
     snapshot_every: int = 20
@@ -164,9 +166,12 @@ class TrainConfig:
             k: v if v is not None else PRESETS[self.preset].get(k) for k, v in dataclasses.asdict(self).items()
         }
         filled["epochs"] = filled["epochs"] if filled["epochs"] is not None else DEFAULT_EPOCHS
+        filled["pack"] = filled["pack"] if filled["pack"] is not None else 1
         filled["discriminator_learning_rate"] = filled["discriminator_learning_rate"] or filled["learning_rate"]
-        for name in ("epochs", "batch_size", "latent_dim", "snapshot_points"):
+        for name in ("epochs", "batch_size", "latent_dim", "snapshot_points", "pack"):
             _check_int(name, filled[name], minimum=1)
+        if filled["batch_size"] % filled["pack"]:
+            raise Gan1dError(f"batch_size {filled['batch_size']} must be a multiple of pack={filled['pack']}")
         _check_int("snapshot_every", filled["snapshot_every"], minimum=0)
         _check_int("seed", filled["seed"], minimum=0)
         for name in ("generator_units", "discriminator_units"):
@@ -294,6 +299,7 @@ def train(
     logits: bool | None = None,
     beta_1: float | None = None,
     schedule: str | None = None,
+    pack: int | None = None,
     normalize: bool | None = None,
     snapshot_points: int = 100,
     overwrite: bool = False,
@@ -327,6 +333,7 @@ def train(
         logits: Discriminator outputs logits (non-saturating loss on logits).
         beta_1: Adam's first-moment decay.
         schedule: `"constant"` or `"cosine"` learning rate.
+        pack: Points the discriminator judges together (PacGAN).
         normalize: Scale the networks' points by the target's size (see `TrainConfig`).
         snapshot_points: Generated points per snapshot.
         overwrite: Replace gan1d's files in a non-empty `out_dir`.
@@ -356,6 +363,7 @@ def train(
         logits=logits,
         beta_1=beta_1,
         schedule=schedule,
+        pack=pack,
         normalize=normalize,
         seed=seed,
         snapshot_every=snapshot_every,
@@ -462,14 +470,15 @@ def build_gan(config: TrainConfig, seed: int | None = None, *, distribution: Tar
     generator = build_generator(
         config.latent_dim or 0, config.generator_units or (), activation=activation, output_scale=scale
     )
+    pack = config.pack or 1
     discriminator = build_discriminator(
-        2,
+        2 * pack,
         config.discriminator_units or (),
         activation=activation,
         output_activation=None if config.logits else "sigmoid",
         input_scale=scale,
     )
-    gan = GAN(discriminator=discriminator, generator=generator, latent_dim=config.latent_dim or 0, seed=seed)
+    gan = GAN(discriminator=discriminator, generator=generator, latent_dim=config.latent_dim or 0, seed=seed, pack=pack)
 
     def adam(rate: Any) -> keras.optimizers.Optimizer:
         if config.schedule == "cosine":

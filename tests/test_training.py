@@ -201,8 +201,26 @@ def test_planar_preset_scales_the_networks_to_the_target():
     rate = keras.ops.convert_to_numpy(gan.d_optimizer.learning_rate)
     assert float(rate) == pytest.approx(3e-3)
     assert float(keras.ops.convert_to_numpy(gan.g_optimizer.learning_rate)) == pytest.approx(config.learning_rate)
+    assert [layer.activation.__name__ for layer in gan.generator.layers[:3]] == ["relu"] * 3
+    assert gan.discriminator.layers[1].activation.__name__ == "leaky_relu"
     with pytest.raises(gan1d.Gan1dError, match="discriminator_learning_rate"):
         TrainConfig(discriminator_learning_rate=-1.0).resolved()
+    with pytest.raises(gan1d.Gan1dError, match="discriminator_activation"):
+        TrainConfig(discriminator_activation="swish!").resolved()
+    with pytest.raises(gan1d.Gan1dError, match="instance_noise"):
+        TrainConfig(instance_noise=-0.1).resolved()
+    with pytest.raises(gan1d.Gan1dError, match="multiple of pack"):
+        TrainConfig(pack=3, batch_size=128).resolved()
+
+
+def test_instance_noise_is_scaled_to_the_target_and_gone_halfway():
+    from gan1d.training import build_gan
+
+    gan = build_gan(TrainConfig(function="grid", preset="planar", epochs=100, instance_noise=0.25).resolved())
+    start, middle = (float(keras.ops.convert_to_numpy(gan.instance_noise(step))) for step in (0, 50))
+    assert start == pytest.approx(0.25 * 4)
+    assert middle == pytest.approx(0.0)
+    assert build_gan(TrainConfig(function="grid", preset="planar").resolved()).instance_noise is None
 
 
 def test_seed_preset_builds_the_articles_networks():

@@ -71,7 +71,8 @@ PRESETS: Mapping[str, Mapping[str, Any]] = {
         "generator_units": (128, 128, 128),
         "discriminator_units": (128, 128, 128),
         "learning_rate": 2e-3,
-        "activation": "leaky_relu",
+        "activation": "relu",
+        "discriminator_activation": "leaky_relu",
         "logits": True,
         "beta_1": 0.5,
         "schedule": "cosine",
@@ -118,12 +119,17 @@ class TrainConfig:
         learning_rate: Adam learning rate of the generator, and of the
             discriminator unless `discriminator_learning_rate` is set.
         discriminator_learning_rate: Adam learning rate of the discriminator.
-        activation: Activation of every hidden layer (one of `ACTIVATIONS`).
+        activation: Activation of the generator's hidden layers (one of
+            `ACTIVATIONS`), and of the discriminator's unless set below.
+        discriminator_activation: Activation of the discriminator's hidden layers.
         logits: The discriminator outputs logits and the loss is
             `BinaryCrossentropy(from_logits=True)` (else a sigmoid and probabilities).
         beta_1: Adam's first-moment decay for both networks.
         schedule: `"constant"` learning rate, or `"cosine"` decay to 0 over `epochs`.
         pack: Points the discriminator judges together (PacGAN; 1 for one by one).
+        instance_noise: Standard deviation of the noise added to every point the
+            discriminator sees, as a fraction of the target's `scale`, at the first
+            step; it decays linearly to 0 halfway through training (0: none).
         normalize: Divide the discriminator's input and multiply the generator's
             output by the target's `scale`, so both networks work on unit-sized values.
         seed: Seed of weights, latent noise and real samples.
@@ -143,10 +149,12 @@ class TrainConfig:
     learning_rate: float | None = None
     discriminator_learning_rate: float | None = None
     activation: str | None = None
+    discriminator_activation: str | None = None
     logits: bool | None = None
     beta_1: float | None = None
     schedule: str | None = None
     pack: int | None = None
+    instance_noise: float | None = None
     normalize: bool | None = None
     seed: int = 0
     snapshot_every: int = 20
@@ -167,6 +175,11 @@ class TrainConfig:
         }
         filled["epochs"] = filled["epochs"] if filled["epochs"] is not None else DEFAULT_EPOCHS
         filled["pack"] = filled["pack"] if filled["pack"] is not None else 1
+        filled["discriminator_activation"] = filled["discriminator_activation"] or filled["activation"]
+        filled["instance_noise"] = filled["instance_noise"] if filled["instance_noise"] is not None else 0.0
+        noise = filled["instance_noise"]
+        if isinstance(noise, bool) or not isinstance(noise, int | float) or not math.isfinite(noise) or noise < 0:
+            raise Gan1dError(f"instance_noise must be a number >= 0, got {noise!r}")
         filled["discriminator_learning_rate"] = filled["discriminator_learning_rate"] or filled["learning_rate"]
         for name in ("epochs", "batch_size", "latent_dim", "snapshot_points", "pack"):
             _check_int(name, filled[name], minimum=1)
@@ -188,8 +201,9 @@ class TrainConfig:
             raise Gan1dError(f"beta_1 must be a number in [0, 1), got {beta!r}")
         if filled["schedule"] not in SCHEDULES:
             raise Gan1dError(f"schedule must be one of {', '.join(SCHEDULES)}, got {filled['schedule']!r}")
-        if filled["activation"] not in ACTIVATIONS:
-            raise Gan1dError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {filled['activation']!r}")
+        for name in ("activation", "discriminator_activation"):
+            if filled[name] not in ACTIVATIONS:
+                raise Gan1dError(f"{name} must be one of {', '.join(ACTIVATIONS)}, got {filled[name]!r}")
         filled["logits"] = bool(filled["logits"])
         filled["normalize"] = bool(filled["normalize"])
         if filled["animation"] not in ANIMATIONS:
@@ -296,10 +310,12 @@ def train(
     learning_rate: float | None = None,
     discriminator_learning_rate: float | None = None,
     activation: str | None = None,
+    discriminator_activation: str | None = None,
     logits: bool | None = None,
     beta_1: float | None = None,
     schedule: str | None = None,
     pack: int | None = None,
+    instance_noise: float | None = None,
     normalize: bool | None = None,
     snapshot_points: int = 100,
     overwrite: bool = False,
@@ -329,11 +345,13 @@ def train(
         learning_rate: Adam learning rate of the generator, and of the
             discriminator unless `discriminator_learning_rate` is set.
         discriminator_learning_rate: Adam learning rate of the discriminator.
-        activation: Hidden-layer activation of both networks.
+        activation: Hidden-layer activation of the generator (and discriminator).
+        discriminator_activation: Hidden-layer activation of the discriminator, if different.
         logits: Discriminator outputs logits (non-saturating loss on logits).
         beta_1: Adam's first-moment decay.
         schedule: `"constant"` or `"cosine"` learning rate.
         pack: Points the discriminator judges together (PacGAN).
+        instance_noise: Annealed noise on the discriminator's input (see `TrainConfig`).
         normalize: Scale the networks' points by the target's size (see `TrainConfig`).
         snapshot_points: Generated points per snapshot.
         overwrite: Replace gan1d's files in a non-empty `out_dir`.
@@ -360,10 +378,12 @@ def train(
         learning_rate=learning_rate,
         discriminator_learning_rate=discriminator_learning_rate,
         activation=activation,
+        discriminator_activation=discriminator_activation,
         logits=logits,
         beta_1=beta_1,
         schedule=schedule,
         pack=pack,
+        instance_noise=instance_noise,
         normalize=normalize,
         seed=seed,
         snapshot_every=snapshot_every,
@@ -474,15 +494,28 @@ def build_gan(config: TrainConfig, seed: int | None = None, *, distribution: Tar
     discriminator = build_discriminator(
         2 * pack,
         config.discriminator_units or (),
-        activation=activation,
+        activation=config.discriminator_activation or activation,
         output_activation=None if config.logits else "sigmoid",
         input_scale=scale,
     )
-    gan = GAN(discriminator=discriminator, generator=generator, latent_dim=config.latent_dim or 0, seed=seed, pack=pack)
+    epochs = config.epochs or DEFAULT_EPOCHS
+    blur = None
+    if config.instance_noise:
+        blur = keras.optimizers.schedules.PolynomialDecay(
+            config.instance_noise * (distribution or config.target()).scale, max(1, epochs // 2), end_learning_rate=0.0
+        )
+    gan = GAN(
+        discriminator=discriminator,
+        generator=generator,
+        latent_dim=config.latent_dim or 0,
+        seed=seed,
+        pack=pack,
+        instance_noise=blur,
+    )
 
     def adam(rate: Any) -> keras.optimizers.Optimizer:
         if config.schedule == "cosine":
-            rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps=config.epochs or DEFAULT_EPOCHS)
+            rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps=epochs)
         return keras.optimizers.Adam(rate, beta_1=config.beta_1 if config.beta_1 is not None else 0.9)
 
     gan.compile(

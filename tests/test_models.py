@@ -62,3 +62,13 @@ def test_scales_multiply_the_output_and_divide_the_input():
     )
     with pytest.raises(Gan1dError, match="scale"):
         build_generator(2, (8,), output_scale=0.0)
+
+
+def test_a_residual_generator_starts_as_the_scaled_latent_noise():
+    noise = np.random.default_rng(2).standard_normal((6, 2)).astype("float32")
+    generator = build_generator(2, (16, 16), output_scale=4.0, residual=True)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(generator(noise)), 4 * noise, rtol=1e-6)
+    wider = build_generator(3, (16,), residual=True)
+    noise3 = np.random.default_rng(3).standard_normal((6, 3)).astype("float32")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(wider(noise3)), noise3[:, :2], rtol=1e-6)
+    assert len(wider.trainable_variables) == 4  # the identity projection is fixed

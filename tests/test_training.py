@@ -201,7 +201,8 @@ def test_planar_preset_scales_the_networks_to_the_target():
     rate = keras.ops.convert_to_numpy(gan.d_optimizer.learning_rate)
     assert float(rate) == pytest.approx(3e-3)
     assert float(keras.ops.convert_to_numpy(gan.g_optimizer.learning_rate)) == pytest.approx(config.learning_rate)
-    assert [layer.activation.__name__ for layer in gan.generator.layers[:3]] == ["relu"] * 3
+    hidden = [layer for layer in gan.generator.layers if isinstance(layer, keras.layers.Dense)][:-1]
+    assert [layer.activation.__name__ for layer in hidden] == ["relu"] * 3
     assert gan.discriminator.layers[1].activation.__name__ == "leaky_relu"
     with pytest.raises(gan1d.Gan1dError, match="discriminator_learning_rate"):
         TrainConfig(discriminator_learning_rate=-1.0).resolved()
@@ -253,3 +254,14 @@ def test_quality_is_measured_at_every_snapshot(run):
     assert {"energy_distance", "coverage", "d_accuracy_real", "d_accuracy_generated"} <= set(metrics)
     with Image.open(run.out_dir / "quality.png") as image:
         assert image.size[1] > 300
+
+
+def test_a_planar_run_saves_a_residual_generator_that_loads(tmp_path):
+    result = gan1d.train("ring", preset="planar", epochs=40, snapshot_every=20, out_dir=tmp_path / "ring")
+    assert {"modes_captured", "high_quality", "reverse_kl"} <= set(result.metrics)
+    assert "modes_captured" in result.quality
+    loaded = keras.saving.load_model(tmp_path / "ring" / "generator.keras")
+    noise = np.random.default_rng(0).standard_normal((20, 2)).astype("float32")
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(loaded(noise)), keras.ops.convert_to_numpy(result.generator(noise)), rtol=1e-5
+    )

@@ -34,8 +34,9 @@ def build_generator(
     activation: str = "relu",
     kernel_initializer: str = "he_uniform",
     output_scale: float = 1.0,
+    residual: bool = False,
     name: str = "generator",
-) -> keras.Sequential:
+) -> keras.Model:
     """Builds the generator: latent noise `(n, latent_dim)` -> points `(n, output_dim)`.
 
     Args:
@@ -46,25 +47,47 @@ def build_generator(
         kernel_initializer: Initializer of the hidden layers.
         output_scale: Multiplies the output (a final `Rescaling` layer when not 1),
             so that a network of unit-sized values makes points of that size.
+        residual: Add the latent vector to the network's output (a skip connection;
+            a fixed identity projection when the sizes differ), with the output
+            layer starting at zero. The untrained generator then spreads its points
+            like the latent Gaussian, over the whole data when `output_scale` is the
+            data's size, instead of along the thin fold a fresh ReLU network draws;
+            each region of latent space only has to settle on its nearest mode.
         name: Model name.
 
     Returns:
-        A built `keras.Sequential` with a linear output layer.
+        A built `keras.Sequential` with a linear output layer, or with `residual` a
+        functional `keras.Model`.
 
     Raises:
         Gan1dError: If a size is not positive.
     """
     if latent_dim <= 0:
         raise Gan1dError(f"latent_dim must be a positive integer, got {latent_dim}")
-    layers: list[keras.layers.Layer] = [keras.Input((latent_dim,))]
-    layers += [
+    hidden = [
         keras.layers.Dense(u, activation=activation, kernel_initializer=kernel_initializer)
         for u in _check_units(hidden_units, "generator")
     ]
-    layers.append(keras.layers.Dense(output_dim, activation="linear"))
-    if output_scale != 1.0:
-        layers.append(keras.layers.Rescaling(_check_scale(output_scale), name="output_scale"))
-    return keras.Sequential(layers, name=name)
+    scale = [keras.layers.Rescaling(_check_scale(output_scale), name="output_scale")] if output_scale != 1.0 else []
+    if not residual:
+        return keras.Sequential(
+            [keras.Input((latent_dim,)), *hidden, keras.layers.Dense(output_dim, activation="linear"), *scale],
+            name=name,
+        )
+    noise = keras.Input((latent_dim,))
+    x = noise
+    for layer in hidden:
+        x = layer(x)
+    x = keras.layers.Dense(output_dim, kernel_initializer="zeros", name="output")(x)
+    skip = noise
+    if latent_dim != output_dim:
+        skip = keras.layers.Dense(
+            output_dim, use_bias=False, kernel_initializer="identity", trainable=False, name="skip"
+        )(noise)
+    x = keras.layers.Add(name="residual")([x, skip])
+    for layer in scale:
+        x = layer(x)
+    return keras.Model(noise, x, name=name)
 
 
 def build_discriminator(

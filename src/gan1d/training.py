@@ -77,6 +77,7 @@ PRESETS: Mapping[str, Mapping[str, Any]] = {
         "beta_1": 0.5,
         "schedule": "cosine",
         "normalize": True,
+        "residual": True,
     },
 }
 DEFAULT_PRESET = "default"
@@ -126,6 +127,8 @@ class TrainConfig:
             `BinaryCrossentropy(from_logits=True)` (else a sigmoid and probabilities).
         beta_1: Adam's first-moment decay for both networks.
         schedule: `"constant"` learning rate, or `"cosine"` decay to 0 over `epochs`.
+        residual: The generator adds its latent vector to its output (see
+            `gan1d.models.build_generator`), so it starts spread over the data.
         pack: Points the discriminator judges together (PacGAN; 1 for one by one).
         instance_noise: Standard deviation of the noise added to every point the
             discriminator sees, as a fraction of the target's `scale`, at the first
@@ -153,6 +156,7 @@ class TrainConfig:
     logits: bool | None = None
     beta_1: float | None = None
     schedule: str | None = None
+    residual: bool | None = None
     pack: int | None = None
     instance_noise: float | None = None
     normalize: bool | None = None
@@ -206,6 +210,7 @@ class TrainConfig:
                 raise Gan1dError(f"{name} must be one of {', '.join(ACTIVATIONS)}, got {filled[name]!r}")
         filled["logits"] = bool(filled["logits"])
         filled["normalize"] = bool(filled["normalize"])
+        filled["residual"] = bool(filled["residual"])
         if filled["animation"] not in ANIMATIONS:
             raise Gan1dError(f"animation must be one of {', '.join(ANIMATIONS)}, got {filled['animation']!r}")
         if filled["domain"] is not None:
@@ -314,6 +319,7 @@ def train(
     logits: bool | None = None,
     beta_1: float | None = None,
     schedule: str | None = None,
+    residual: bool | None = None,
     pack: int | None = None,
     instance_noise: float | None = None,
     normalize: bool | None = None,
@@ -350,6 +356,7 @@ def train(
         logits: Discriminator outputs logits (non-saturating loss on logits).
         beta_1: Adam's first-moment decay.
         schedule: `"constant"` or `"cosine"` learning rate.
+        residual: The generator adds its latent vector to its output.
         pack: Points the discriminator judges together (PacGAN).
         instance_noise: Annealed noise on the discriminator's input (see `TrainConfig`).
         normalize: Scale the networks' points by the target's size (see `TrainConfig`).
@@ -382,6 +389,7 @@ def train(
         logits=logits,
         beta_1=beta_1,
         schedule=schedule,
+        residual=residual,
         pack=pack,
         instance_noise=instance_noise,
         normalize=normalize,
@@ -488,7 +496,11 @@ def build_gan(config: TrainConfig, seed: int | None = None, *, distribution: Tar
     activation = config.activation or "relu"
     scale = (distribution or config.target()).scale if config.normalize else 1.0
     generator = build_generator(
-        config.latent_dim or 0, config.generator_units or (), activation=activation, output_scale=scale
+        config.latent_dim or 0,
+        config.generator_units or (),
+        activation=activation,
+        output_scale=scale,
+        residual=bool(config.residual),
     )
     pack = config.pack or 1
     discriminator = build_discriminator(

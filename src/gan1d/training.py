@@ -67,10 +67,10 @@ PRESETS: Mapping[str, Mapping[str, Any]] = {
     "planar": {
         "epochs": 8000,
         "latent_dim": 2,
-        "batch_size": 256,
+        "batch_size": 512,
         "generator_units": (128, 128, 128),
         "discriminator_units": (128, 128, 128),
-        "learning_rate": 2e-3,
+        "learning_rate": 3e-3,
         "activation": "relu",
         "discriminator_activation": "leaky_relu",
         "logits": True,

@@ -4,6 +4,7 @@ nox                       # tests under JAX and TensorFlow, lint, typecheck
 nox -s "tests(backend='jax')" -- -k cli
 nox -s slow               # long convergence checks
 nox -s "bench(backend='jax', device='cpu')"
+nox -s "planar(backend='jax')" -- --trials 10   # ring and grid, scored like the papers
 """
 
 from __future__ import annotations
@@ -67,3 +68,14 @@ def bench(session: nox.Session, backend: str, device: str) -> None:
         session.env["CUDA_VISIBLE_DEVICES"] = ""
         session.env["JAX_PLATFORMS"] = "cpu"
     session.run("python", "benchmarks/run.py", "--device", device, *session.posargs)
+
+
+@nox.session(default=False)
+@nox.parametrize("backend", BACKENDS, ids=BACKENDS)
+def planar(session: nox.Session, backend: str) -> None:
+    """The planar mode-collapse benchmarks on the CPU; arguments after -- go to the script."""
+    _install(session, backend)
+    session.env["KERAS_BACKEND"] = backend
+    session.env["CUDA_VISIBLE_DEVICES"] = ""
+    session.env["JAX_PLATFORMS"] = "cpu"
+    session.run("python", "benchmarks/planar.py", *session.posargs)

@@ -72,7 +72,7 @@ def test_bad_sweeps_are_refused(tmp_path):
     with pytest.raises(gan1d.Gan1dError, match="seeds"):
         sweep(seeds=0, epochs=10)
     with pytest.raises(gan1d.Gan1dError, match="threshold"):
-        sweep(seeds=1, epochs=10, thresholds={"beauty": 1.0})
+        sweep(seeds=1, epochs=10, thresholds={"beauty": 1.0}, out_dir=tmp_path / "never")
     with pytest.raises(gan1d.Gan1dError, match="epochs"):
         sweep(seeds=1, epochs=0, out_dir=tmp_path / "never")
     assert not (tmp_path / "never").exists()
@@ -121,3 +121,16 @@ def test_metrics_that_should_be_high_are_lower_bounds():
     assert not impossible.runs[0]["success"]
     with pytest.raises(gan1d.Gan1dError, match=r"unknown threshold.*x_w1"):
         sweep("ring", seeds=1, epochs=20, preset="planar", thresholds={"x_w1": 0.1})
+
+
+def test_sweep_command_on_a_planar_target_prints_the_papers_scores(tmp_path, capsys):
+    out = tmp_path / "ring"
+    assert (
+        main(["sweep", "--target", "ring", "--preset", "planar", "--seeds", "2", "--epochs", "20", "--out", str(out)])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "high_quality" in printed
+    assert "mean  modes_captured" in printed
+    assert "±" in printed
+    assert json.loads((out / "sweep.json").read_text())["preset"] == "planar"

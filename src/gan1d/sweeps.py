@@ -25,7 +25,15 @@ from gan1d.training import (
     write_csv,
 )
 
-__all__ = ["HIGHER_IS_BETTER", "MIXTURE_THRESHOLDS", "SUCCESS_THRESHOLDS", "SweepResult", "default_thresholds", "sweep"]
+__all__ = [
+    "HIGHER_IS_BETTER",
+    "MIXTURE_THRESHOLDS",
+    "SUCCESS_THRESHOLDS",
+    "SweepResult",
+    "default_thresholds",
+    "describe_run",
+    "sweep",
+]
 
 # A run succeeds when every listed metric meets its threshold: at most the value,
 # or at least it for the metrics in HIGHER_IS_BETTER.
@@ -142,14 +150,8 @@ def sweep(
     config = TrainConfig(
         function=function, domain=domain, epochs=epochs, preset=preset, snapshot_every=0, animation="none", **options
     ).resolved()
-    run_dir = prepare_out_dir(out_dir, overwrite=overwrite) if out_dir is not None else None
+    from gan1d import metrics
 
-    from keras import ops
-
-    from gan1d import backend, metrics
-
-    if vectorized and backend.vectorize is None:
-        raise Gan1dError("vectorized sweeps need the JAX backend; TensorFlow trains the seeds one after another")
     distribution = config.target()
     limits = dict(default_thresholds(distribution) if thresholds is None else thresholds)
     known = set(metrics.summarize(distribution.sample(2, seed=0), distribution))
@@ -158,6 +160,14 @@ def sweep(
         raise Gan1dError(
             f"unknown threshold metric(s) {sorted(unknown)} for {config.function!r}; choose from {sorted(known)}"
         )
+
+    from keras import ops
+
+    from gan1d import backend
+
+    if vectorized and backend.vectorize is None:
+        raise Gan1dError("vectorized sweeps need the JAX backend; TensorFlow trains the seeds one after another")
+    run_dir = prepare_out_dir(out_dir, overwrite=overwrite) if out_dir is not None else None
     gans = [build_gan(config, seed, distribution=distribution) for seed in seed_list]
     start = time.perf_counter()
     finals, d_losses, g_losses = gans[0].fit_target_many(

@@ -1,4 +1,4 @@
-"""Slow: the default preset converges (run with `nox -s slow`)."""
+"""Slow: the default preset converges, and the planar one covers every mode (run with `nox -s slow`)."""
 
 from __future__ import annotations
 
@@ -22,3 +22,12 @@ def test_seed_preset_is_the_unreliable_original():
     # The article's recipe leaves most seeds off the curve: the reason for the default.
     result = sweep("square", seeds=3, epochs=5000, preset="seed")
     assert result.successes < 3
+
+
+@pytest.mark.parametrize(("name", "modes", "high_quality"), [("ring", 8, 0.97), ("grid", 25, 0.93)])
+def test_planar_preset_captures_every_mode_with_few_points_between(name, modes, high_quality):
+    # benchmarks/planar.py gives the 10-trial means; two seeds keep this to minutes.
+    result = sweep(name, seeds=2, preset="planar")
+    for run in result.runs:
+        assert run["modes_captured"] == modes, result.summary()["runs"]
+        assert run["high_quality"] >= high_quality, result.summary()["runs"]

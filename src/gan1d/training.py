@@ -494,7 +494,9 @@ def build_gan(config: TrainConfig, seed: int | None = None, *, distribution: Tar
     seed = config.seed if seed is None else seed
     keras.utils.set_random_seed(seed)
     activation = config.activation or "relu"
-    scale = (distribution or config.target()).scale if config.normalize else 1.0
+    # The target's size sets the networks' scale and the instance noise; parsed once.
+    size = (distribution or config.target()).scale if config.normalize or config.instance_noise else 1.0
+    scale = size if config.normalize else 1.0
     generator = build_generator(
         config.latent_dim or 0,
         config.generator_units or (),
@@ -514,7 +516,7 @@ def build_gan(config: TrainConfig, seed: int | None = None, *, distribution: Tar
     blur = None
     if config.instance_noise:
         blur = keras.optimizers.schedules.PolynomialDecay(
-            config.instance_noise * (distribution or config.target()).scale, max(1, epochs // 2), end_learning_rate=0.0
+            config.instance_noise * size, max(1, epochs // 2), end_learning_rate=0.0
         )
     gan = GAN(
         discriminator=discriminator,

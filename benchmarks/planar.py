@@ -47,9 +47,9 @@ def run_target(name: str, trials: int, preset: str, epochs: int | None, out: Pat
     from gan1d import plots
     from gan1d.sweeps import sweep
     from gan1d.targets import target
-    from gan1d.training import PRESETS
+    from gan1d.training import TrainConfig
 
-    steps = epochs or PRESETS[preset].get("epochs") or 5000
+    steps = TrainConfig(function=name, preset=preset, epochs=epochs).resolved().epochs
     log(f"{name}: {trials} trials of the {preset!r} preset, {steps} steps each")
     start = time.perf_counter()
     result = sweep(name, seeds=trials, epochs=steps, preset=preset)
@@ -141,10 +141,12 @@ def main() -> int:
     }
     for name in args.targets:
         report["targets"][name] = run_target(name, args.trials, args.preset, args.epochs, args.out, backend)
-    text = markdown(report) if set(report["targets"]) == set(TARGETS) else json.dumps(report["targets"], indent=2)
     if set(report["targets"]) == set(TARGETS):
+        text = markdown(report)
         (args.out / f"planar-{backend}-cpu.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
         (args.out / f"planar-{backend}-cpu.md").write_text(text)
+    else:  # one target: no table to fill, and the saved results stay those of a full run
+        text = json.dumps(report["targets"], indent=2)
     print(text)
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -11,28 +12,50 @@ import keras
 import pytest
 from PIL import Image
 
-from gan1d.cli import main
+import gan1d
+from gan1d.cli import build_parser, main
 
 
-def gan1d(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def gan1d_command(*args: str, env: dict[str, str] | None = None, cwd=None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "gan1d", *args],
         capture_output=True,
         text=True,
         timeout=300,
         env={**os.environ, **(env or {})},
+        cwd=cwd,
         check=False,
     )
 
 
-def test_help_answers_without_importing_a_framework():
-    code = "import sys; from gan1d.cli import build_parser; build_parser(); print(sorted(m for m in sys.modules if m in ('keras', 'jax', 'tensorflow')))"
+def test_help_and_version_answer_without_importing_a_framework():
+    code = (
+        "import sys; from gan1d.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in sys.modules if m in ('keras', 'jax', 'tensorflow')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-    result = gan1d("train", "--help")
+    result = gan1d_command("train", "--help")
     assert result.returncode == 0
     assert "--function" in result.stdout
-    assert "--animation" in result.stdout
+    assert "{gif,mp4,none}" in result.stdout
+    assert "{default,planar,seed}" in result.stdout
+    assert "examples:" in result.stdout
+    assert "--no-logits" in result.stdout
+    version = gan1d_command("--version")
+    assert version.returncode == 0
+    assert version.stdout.strip() == f"gan1d {gan1d.__version__}"
+
+
+def test_every_setting_of_a_config_is_an_option():
+    parser = build_parser()
+    args = parser.parse_args(
+        ["train", "--generator-units", "8", "16", "--no-logits", "--domain", "-1e-3", "1e-3", "--beta-1", "0.7"]
+    )
+    assert args.generator_units == [8, 16]
+    assert args.logits is False
+    assert args.domain == [-1e-3, 1e-3]
+    assert args.beta_1 == 0.7
 
 
 @pytest.mark.parametrize(
@@ -42,15 +65,23 @@ def test_help_answers_without_importing_a_framework():
         (["train", "--function", "__import__('os').system('touch pwned')"], "not allowed"),
         (["train", "--function", "x.__class__"], "not allowed"),
         (["train", "--function", "sqrt(x)", "--domain", "-1", "1"], "not finite"),
+        (["train", "--function", "tan(x)", "--domain", "-2", "2"], "float32"),
         (["train", "--domain", "1", "1"], "domain"),
         (["train", "--domain", "1", "-1"], "domain"),
+        (["train", "--domain", "0", "1e-40"], "domain"),
         (["train", "--epochs", "0"], "epochs"),
         (["train", "--epochs", "ten"], "invalid int"),
         (["train", "--batch-size", "-1"], "batch_size"),
+        (["train", "--batch-size", "1000000000"], "batch_size must be at most"),
+        (["train", "--seed", "4294967296"], "seed must be at most"),
+        (["train", "--learning-rate", "-1e-3"], "learning_rate must be a positive number"),
         (["train", "--snapshot-every", "-5"], "snapshot_every"),
-        (["train", "--animation", "avi"], "animation"),
-        (["train", "--preset", "magic"], "preset"),
+        (["train", "--animation", "avi"], "invalid choice"),
+        (["train", "--preset", "magic"], "invalid choice"),
+        (["train", "--config", "missing.json"], "cannot read config"),
+        (["train", "--resume", "nowhere"], "--resume takes no other settings"),
         (["train", "--bogus"], "unrecognized"),
+        (["sweep", "--seeds", "0"], "--seeds"),
         ([], "required"),
     ],
 )
@@ -72,7 +103,7 @@ def test_bad_input_is_one_line_and_exit_status_2(tmp_path, args, fragment):
 
 
 def test_unsupported_backend_is_refused(tmp_path):
-    result = gan1d("train", "--out", str(tmp_path / "run"), env={"KERAS_BACKEND": "torch"})
+    result = gan1d_command("train", "--out", str(tmp_path / "run"), env={"KERAS_BACKEND": "torch"})
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "gan1d: error: KERAS_BACKEND='torch' is not supported by gan1d; use one of jax, tensorflow"
@@ -81,41 +112,58 @@ def test_unsupported_backend_is_refused(tmp_path):
 
 def test_existing_non_empty_out_is_refused_and_kept(tmp_path):
     (tmp_path / "precious.txt").write_text("keep me")
-    result = gan1d("train", "--out", str(tmp_path))
-    assert result.returncode == 2
-    assert "not empty" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    assert main(["train", "--out", str(tmp_path)]) == 2
     assert [p.name for p in tmp_path.iterdir()] == ["precious.txt"]
 
 
-def test_unwritable_out_is_refused(tmp_path):
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    result = gan1d("train", "--out", str(blocker / "run"))
-    assert result.returncode == 2
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert blocker.read_text() == "x"
-
-
-def test_train_writes_the_run_and_reports_it(tmp_path, capsys):
-    out = tmp_path / "run"
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "run"
     status = main(["train", "--epochs", "100", "--snapshot-every", "25", "--out", str(out), "--seed", "3"])
+    return status, out
+
+
+def test_train_writes_the_run_and_summarises_it(cli_run, capsys):
+    status, out = cli_run
     assert status == 0
-    printed = capsys.readouterr().out
-    for name in ("config.json", "history.csv", "metrics.json", "training.gif", "generator.keras"):
-        assert name in printed
+    for name in ("config.json", "history.csv", "metrics.json", "training.gif", "generator.keras", "gan.keras"):
         assert (out / name).is_file()
-    metrics = json.loads(printed.splitlines()[-1].removeprefix("metrics "))
+    metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["steps"] == 100
-    assert metrics["backend"] == keras.backend.backend()
     with Image.open(out / "training.gif") as gif:
         assert gif.n_frames == 4
     config = json.loads((out / "config.json").read_text())
-    assert config["seed"] == 3
-    assert config["snapshot_every"] == 25
+    assert (config["seed"], config["snapshot_every"]) == (3, 25)
 
 
-def test_default_out_is_a_new_folder_under_runs(tmp_path, monkeypatch, capsys):
+def test_a_config_file_repeats_a_run_and_options_override_it(cli_run, tmp_path, capsys):
+    _, out = cli_run
+    assert main(["train", "--config", str(out / "config.json"), "--out", str(tmp_path / "again")]) == 0
+    assert "completed: 100 epochs" in capsys.readouterr().out
+    first = (out / "history.csv").read_text()
+    assert (tmp_path / "again" / "history.csv").read_text() == first
+    assert main(["train", "--config", str(out), "--seed", "4", "--out", str(tmp_path / "other")]) == 0
+    assert json.loads((tmp_path / "other" / "config.json").read_text())["seed"] == 4
+    assert (tmp_path / "other" / "history.csv").read_text() != first
+    assert main(["train", "--config", str(out), "--preset", "seed", "--out", str(tmp_path / "x")]) == 2
+
+
+def test_resume_finishes_an_interrupted_run_like_one_that_never_stopped(tmp_path, capsys):
+    class InterruptAt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 44:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        gan1d.train(epochs=90, snapshot_every=30, out_dir=tmp_path / "cut", callbacks=[InterruptAt()])
+    assert main(["train", "--resume", str(tmp_path / "cut")]) == 0
+    assert main(["train", "--epochs", "90", "--snapshot-every", "30", "--out", str(tmp_path / "whole")]) == 0
+    with open(tmp_path / "cut" / "history.csv") as a, open(tmp_path / "whole" / "history.csv") as b:
+        assert list(csv.DictReader(a)) == list(csv.DictReader(b))
+    assert main(["train", "--resume", str(tmp_path / "cut"), "--seed", "2"]) == 2
+
+
+def test_default_out_is_a_new_folder_under_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["train", "--epochs", "20", "--snapshot-every", "10", "--animation", "none"]) == 0
     assert main(["train", "--epochs", "20", "--snapshot-every", "10", "--animation", "none"]) == 0

@@ -1,11 +1,14 @@
+"""gan1d.models: the networks, and the GAN a config builds."""
+
 from __future__ import annotations
 
 import keras
 import numpy as np
 import pytest
 
+from gan1d.config import TrainConfig
 from gan1d.errors import Gan1dError
-from gan1d.models import build_discriminator, build_generator
+from gan1d.models import build_discriminator, build_gan, build_generator
 
 
 def test_seed_recipe_shapes_and_layers():
@@ -72,3 +75,45 @@ def test_a_residual_generator_starts_as_the_scaled_latent_noise():
     noise3 = np.random.default_rng(3).standard_normal((6, 3)).astype("float32")
     np.testing.assert_allclose(keras.ops.convert_to_numpy(wider(noise3)), noise3[:, :2], rtol=1e-6)
     assert len(wider.trainable_variables) == 4  # the identity projection is fixed
+
+
+def test_planar_preset_scales_the_networks_to_the_target():
+    config = TrainConfig.from_preset("planar", function="grid", discriminator_learning_rate=2e-3)
+    gan = build_gan(config)
+    assert gan.generator.layers[-1].scale == pytest.approx(4.0)
+    assert gan.discriminator.layers[0].scale == pytest.approx(0.25)
+    assert float(keras.ops.convert_to_numpy(gan.d_optimizer.learning_rate)) == pytest.approx(2e-3)
+    assert float(keras.ops.convert_to_numpy(gan.g_optimizer.learning_rate)) == pytest.approx(config.learning_rate)
+    hidden = [layer for layer in gan.generator.layers if isinstance(layer, keras.layers.Dense)][:-1]
+    assert [layer.activation.__name__ for layer in hidden] == ["relu"] * 3
+    assert gan.discriminator.layers[1].activation.__name__ == "leaky_relu"
+
+
+def test_instance_noise_is_scaled_to_the_target_and_gone_halfway():
+    gan = build_gan(TrainConfig.from_preset("planar", function="grid", epochs=100, instance_noise=0.25))
+    start, middle = (float(keras.ops.convert_to_numpy(gan.instance_noise(step))) for step in (0, 50))
+    assert start == pytest.approx(0.25 * 4)
+    assert middle == pytest.approx(0.0)
+    assert build_gan(TrainConfig.from_preset("planar", function="grid")).instance_noise is None
+
+
+def test_seed_preset_builds_the_articles_networks():
+    gan = build_gan(TrainConfig.from_preset("seed"))
+    assert [layer.units for layer in gan.generator.layers] == [15, 2]
+    assert [layer.units for layer in gan.discriminator.layers] == [25, 1]
+    assert gan.discriminator.layers[-1].activation.__name__ == "sigmoid"
+    assert gan.score_threshold == 0.5
+    tuned = build_gan(TrainConfig())
+    assert tuned.discriminator.layers[-1].activation.__name__ == "linear"
+    assert tuned.score_threshold == 0.0
+    assert float(keras.ops.convert_to_numpy(tuned.d_optimizer.learning_rate)) == pytest.approx(1e-2)
+
+
+def test_the_same_seed_builds_the_same_weights_and_another_seed_others():
+    first, second, other = (build_gan(TrainConfig(seed=seed)) for seed in (3, 3, 4))
+    for a, b in zip(first.generator.weights, second.generator.weights, strict=True):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
+    assert not np.array_equal(
+        keras.ops.convert_to_numpy(first.generator.weights[0]), keras.ops.convert_to_numpy(other.generator.weights[0])
+    )
+    assert first.generator.get_config() == other.generator.get_config()  # stable names: same structure, same config

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import ast
 import gc
-import itertools
-import time
 import weakref
 from pathlib import Path
 
@@ -153,90 +151,6 @@ def test_other_image_formats(tmp_path: Path) -> None:
     assert out.read_text().lstrip().startswith("<?xml")
 
 
-def test_animate_gif(tmp_path: Path) -> None:
-    snaps = snapshots(12)
-    out = plots.animate(snaps, REAL, tmp_path / "anim.gif", curve=CURVE, bounds=BOUNDS)
-    assert out == tmp_path / "anim.gif"
-    assert_real_image(out, (288, 288))
-    with Image.open(out) as image:
-        assert image.n_frames == len(snaps)
-        assert image.info["loop"] == 0
-        assert image.info["duration"] == 40
-        frames = []
-        for i in range(image.n_frames):
-            image.seek(i)
-            frames.append(image.convert("RGB").tobytes())
-    assert all(a != b for a, b in itertools.pairwise(frames))
-    assert no_leftovers(tmp_path)
-
-
-def test_animate_gif_keeps_repeated_frames_and_planar_targets(tmp_path: Path) -> None:
-    # Identical consecutive snapshots (same epoch, same points) would be merged by
-    # Pillow; the animation must still hold one frame per snapshot.
-    blob = np.random.default_rng(6).normal(size=(50, 2))
-    snaps = [(10, blob), (10, blob), (10, blob), (20, blob * 0.5)]
-    out = plots.animate(snaps, blob, tmp_path / "anim.GIF", fps=10, dpi=50)
-    with Image.open(out) as image:
-        assert image.size == (200, 200)
-        assert image.n_frames == 4
-        assert image.info["duration"] == 100
-
-
-def test_animate_250_frames_is_fast(tmp_path: Path) -> None:
-    snaps = snapshots(250)
-    start = time.perf_counter()
-    out = plots.animate(snaps, REAL, tmp_path / "anim.gif", curve=CURVE, bounds=BOUNDS)
-    elapsed = time.perf_counter() - start
-    with Image.open(out) as image:
-        assert image.n_frames == 250
-    # About 1 s on a 2-core machine; the bound only catches gross regressions.
-    assert elapsed < 6.0
-
-
-@pytest.mark.skipif(not plots.ffmpeg_available(), reason="ffmpeg not on PATH")
-def test_animate_mp4(tmp_path: Path) -> None:
-    out = plots.animate(snapshots(10), REAL, tmp_path / "anim.mp4", curve=CURVE, dpi=73)
-    data = out.read_bytes()
-    assert len(data) > 0
-    assert data[4:8] == b"ftyp"
-    assert no_leftovers(tmp_path)
-
-
-def test_animate_mp4_without_ffmpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plots.shutil, "which", lambda _name: None)
-    assert not plots.ffmpeg_available()
-    with pytest.raises(Gan1dError, match=r"^mp4 needs ffmpeg on PATH; use --animation gif$"):
-        plots.animate(snapshots(3), REAL, tmp_path / "anim.mp4")
-    assert list(tmp_path.iterdir()) == []
-
-
-@pytest.mark.parametrize("name", ["anim.avi", "anim.png", "anim"])
-def test_animate_bad_suffix(tmp_path: Path, name: str) -> None:
-    with pytest.raises(Gan1dError, match=r"use \.gif or \.mp4"):
-        plots.animate(snapshots(3), REAL, tmp_path / name)
-    assert list(tmp_path.iterdir()) == []
-
-
-@pytest.mark.parametrize(
-    ("snaps", "kwargs"),
-    [
-        ([], {}),
-        ([(1, np.zeros((5, 3)))], {}),
-        ([np.zeros((5, 2))], {}),
-        ([("one", np.zeros((5, 2)))], {}),
-        (snapshots(2), {"fps": 0}),
-        (snapshots(2), {"dpi": 0}),
-        (snapshots(2), {"fps": 2.5}),
-    ],
-)
-def test_animate_rejects_bad_input(
-    tmp_path: Path, snaps: list[tuple[int, np.ndarray]], kwargs: dict[str, object]
-) -> None:
-    with pytest.raises(Gan1dError):
-        plots.animate(snaps, REAL, tmp_path / "anim.gif", **kwargs)  # type: ignore[arg-type]
-    assert not (tmp_path / "anim.gif").exists()
-
-
 def test_interrupted_png_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     final = tmp_path / "target.png"
 
@@ -257,17 +171,6 @@ def test_interrupted_png_write_leaves_no_file(tmp_path: Path, monkeypatch: pytes
     assert no_leftovers(tmp_path)
 
 
-def test_interrupted_gif_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def half_write(self: Image.Image, fp: Path, *args: object, **kwargs: object) -> None:
-        Path(fp).write_bytes(b"GIF89a half")
-        raise OSError("disk full")
-
-    monkeypatch.setattr(Image.Image, "save", half_write)
-    with pytest.raises(OSError, match="disk full"):
-        plots.animate(snapshots(3), REAL, tmp_path / "anim.gif")
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_figures_are_released(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[weakref.ref[Figure]] = []
 
@@ -282,11 +185,8 @@ def test_figures_are_released(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         plots.plot_losses([1.0, 0.5], [0.5, 1.0], tmp_path / f"l{i}.png")
         plots.plot_samples(REAL, REAL, tmp_path / f"s{i}.png", curve=CURVE)
         plots.plot_quality([1, 2], {"m": [0.1, 0.2]}, tmp_path / f"q{i}.png")
-        plots.animate(snapshots(3), REAL, tmp_path / f"a{i}.gif", curve=CURVE)
-    with pytest.raises(Gan1dError):
-        plots.animate(snapshots(3), REAL, tmp_path / "a.avi")
     gc.collect()
-    assert len(made) == 15
+    assert len(made) == 12
     assert all(ref() is None for ref in made)
     assert plt.get_fignums() == []
 

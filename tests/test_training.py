@@ -1,4 +1,4 @@
-"""gan1d.train end to end: real files on disk, checked by opening them."""
+"""gan1d.train and gan1d.resume end to end: real files on disk, checked by opening them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 import gan1d
-from gan1d.training import PRESETS, RUN_FILES, TrainConfig, TrainingDiverged, prepare_out_dir
+from gan1d.config import TrainConfig
+from gan1d.runs import RUN_FILES
 
 SHORT = {"epochs": 200, "snapshot_every": 20}
 
@@ -24,11 +25,11 @@ def run(tmp_path_factory):
 
 def test_run_writes_every_artifact(run):
     expected = {"config.json", "history.csv", "metrics.json", "target.png", "losses.png", "samples.png"}
-    expected |= {"training.gif", "generator.keras", "quality.csv", "quality.png"}
+    expected |= {"training.gif", "generator.keras", "gan.keras", "quality.csv", "quality.png", "snapshots.npz"}
     assert set(run.artifacts) == expected
     for name in expected:
         assert (run.out_dir / name).stat().st_size > 0
-    assert not [p for p in run.out_dir.iterdir() if ".tmp" in p.name]
+    assert sorted(p.name for p in run.out_dir.iterdir()) == sorted(expected)
 
 
 def test_gif_has_one_frame_per_snapshot(run):
@@ -52,6 +53,15 @@ def test_saved_generator_loads_and_generates_what_the_trained_one_does(run):
     np.testing.assert_allclose(points, keras.ops.convert_to_numpy(run.generator(noise)), rtol=1e-5, atol=1e-6)
 
 
+def test_the_result_and_the_folder_keep_the_whole_gan(run):
+    assert isinstance(run.gan, gan1d.GAN)
+    assert run.discriminator is run.gan.discriminator
+    loaded = gan1d.load_gan(run.out_dir / "gan.keras")
+    assert int(loaded.g_optimizer.iterations) == 200
+    points = np.array([[0.1, 0.01], [0.3, 0.5]], "float32")
+    np.testing.assert_allclose(loaded.discriminate(points), run.gan.discriminate(points), rtol=1e-5, atol=1e-6)
+
+
 def test_history_csv_and_metrics_json_match_the_result(run):
     with open(run.out_dir / "history.csv") as stream:
         rows = list(csv.DictReader(stream))
@@ -60,8 +70,7 @@ def test_history_csv_and_metrics_json_match_the_result(run):
     assert float(rows[-1]["g_loss"]) == pytest.approx(run.history["g_loss"][-1])
     metrics = json.loads((run.out_dir / "metrics.json").read_text())
     assert metrics["backend"] == keras.backend.backend()
-    assert metrics["steps"] == 200
-    assert metrics["status"] == "completed"
+    assert (metrics["steps"], metrics["planned_steps"], metrics["status"]) == (200, 200, "completed")
     assert 0 <= metrics["x_w1"] <= 1
     assert metrics["curve_residual"] >= 0
     assert metrics["train_seconds"] > 0
@@ -70,172 +79,12 @@ def test_history_csv_and_metrics_json_match_the_result(run):
     assert config["preset"] == "default"
     assert config["latent_dim"] == 2
     assert config["target"]["domain"] == [-0.5, 0.5]
+    assert TrainConfig.from_dict(config) == run.config
 
 
 def test_snapshots_are_every_k_epochs_of_fixed_latent_points(run):
     assert [epoch for epoch, _ in run.snapshots] == list(range(20, 201, 20))
     assert all(points.shape == (100, 2) for _, points in run.snapshots)
-
-
-def test_same_seed_same_losses_without_writing():
-    first = gan1d.train(epochs=60, snapshot_every=0, seed=7)
-    second = gan1d.train(epochs=60, snapshot_every=0, seed=7)
-    assert first.out_dir is None
-    assert not first.artifacts
-    assert first.history == second.history
-    assert first.snapshots == []
-
-
-def test_expression_and_domain_reach_the_target():
-    result = gan1d.train("sin(3*x)", domain=(-1.0, 1.0), epochs=40, snapshot_every=20)
-    assert result.config.function == "sin(3*x)"
-    assert result.config.domain == (-1.0, 1.0)
-    assert len(result.snapshots) == 2
-
-
-def test_callable_target_trains():
-    result = gan1d.train(lambda x: np.cos(x), epochs=40, snapshot_every=0)
-    assert len(result.history["d_loss"]) == 40
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"function": "nope"}, "unknown"),
-        ({"function": "__import__('os').system('true')"}, "not allowed"),
-        ({"function": "log(x)", "domain": (-1.0, 1.0)}, "finite"),
-        ({"domain": (1.0, 1.0)}, "domain"),
-        ({"domain": (2.0, 1.0)}, "domain"),
-        ({"epochs": 0}, "epochs"),
-        ({"batch_size": -3}, "batch_size"),
-        ({"snapshot_every": -1}, "snapshot_every"),
-        ({"animation": "avi"}, "animation"),
-        ({"preset": "best"}, "preset"),
-        ({"learning_rate": float("nan")}, "learning_rate"),
-    ],
-)
-def test_bad_input_raises_gan1d_error_before_writing(tmp_path, kwargs, message):
-    out = tmp_path / "run"
-    with pytest.raises(gan1d.Gan1dError, match=message):
-        gan1d.train(out_dir=out, **{"epochs": 10, **kwargs})
-    assert not out.exists()
-
-
-def test_existing_folder_is_refused_and_kept(tmp_path):
-    (tmp_path / "notes.txt").write_text("mine")
-    with pytest.raises(gan1d.Gan1dError, match="not empty"):
-        gan1d.train(out_dir=tmp_path, epochs=10)
-    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
-
-
-def test_overwrite_replaces_only_gan1d_files(tmp_path):
-    (tmp_path / "notes.txt").write_text("mine")
-    (tmp_path / "metrics.json").write_text("old")
-    gan1d.train(out_dir=tmp_path, epochs=20, snapshot_every=10, overwrite=True)
-    assert (tmp_path / "notes.txt").read_text() == "mine"
-    assert json.loads((tmp_path / "metrics.json").read_text())["steps"] == 20
-    assert {p.name for p in tmp_path.iterdir()} <= {*RUN_FILES, "notes.txt"}
-
-
-def test_out_dir_that_is_a_file_is_refused(tmp_path):
-    path = tmp_path / "file"
-    path.write_text("x")
-    with pytest.raises(gan1d.Gan1dError, match="is a file"):
-        prepare_out_dir(path)
-    assert path.read_text() == "x"
-
-
-def test_divergence_stops_keeps_files_and_raises(tmp_path):
-    with pytest.raises(TrainingDiverged) as caught:
-        gan1d.train(out_dir=tmp_path, epochs=3000, learning_rate=1e37, snapshot_every=10)
-    result = caught.value.result
-    assert result.status == "diverged"
-    steps = len(result.history["d_loss"])
-    assert steps < 3000
-    assert not np.isfinite(result.history["d_loss"][-1]) or not np.isfinite(result.history["g_loss"][-1])
-    assert (tmp_path / "history.csv").exists()
-    assert json.loads((tmp_path / "metrics.json").read_text())["status"] == "diverged"
-    loaded = keras.saving.load_model(tmp_path / "generator.keras")
-    assert np.all(np.isfinite(keras.ops.convert_to_numpy(loaded(np.zeros((4, result.config.latent_dim), "float32")))))
-
-
-def test_ctrl_c_keeps_what_was_produced(tmp_path):
-    class Interrupt(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == 120:
-                raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        gan1d.train(out_dir=tmp_path, epochs=5000, snapshot_every=20, callbacks=[Interrupt()])
-    with open(tmp_path / "history.csv") as stream:
-        assert len(list(csv.DictReader(stream))) == 120
-    assert json.loads((tmp_path / "metrics.json").read_text())["status"] == "interrupted"
-    assert (tmp_path / "generator.keras").stat().st_size > 0
-    with Image.open(tmp_path / "training.gif") as gif:
-        assert gif.n_frames >= 1
-
-
-def test_config_resolves_preset_values():
-    seed = TrainConfig(preset="seed").resolved()
-    assert (seed.latent_dim, seed.batch_size, seed.learning_rate) == (5, 64, 1e-3)
-    assert seed.generator_units == (15,)
-    assert (seed.activation, seed.logits, seed.schedule) == ("relu", False, "constant")
-    default = TrainConfig().resolved()
-    assert (default.latent_dim, default.batch_size, default.logits, default.schedule) == (2, 128, True, "cosine")
-    assert TrainConfig(latent_dim=3).resolved().latent_dim == 3
-    assert default.epochs == 5000
-    assert default.discriminator_learning_rate == default.learning_rate
-    assert default.normalize is False
-    planar = TrainConfig(function="grid", preset="planar").resolved()
-    assert planar.epochs == PRESETS["planar"]["epochs"]
-    assert TrainConfig(preset="planar", epochs=7).resolved().epochs == 7
-
-
-def test_planar_preset_scales_the_networks_to_the_target():
-    from gan1d.training import build_gan
-
-    config = TrainConfig(function="grid", preset="planar", discriminator_learning_rate=3e-3).resolved()
-    gan = build_gan(config)
-    assert gan.generator.layers[-1].scale == pytest.approx(4.0)
-    assert gan.discriminator.layers[0].scale == pytest.approx(0.25)
-    rate = keras.ops.convert_to_numpy(gan.d_optimizer.learning_rate)
-    assert float(rate) == pytest.approx(3e-3)
-    assert float(keras.ops.convert_to_numpy(gan.g_optimizer.learning_rate)) == pytest.approx(config.learning_rate)
-    hidden = [layer for layer in gan.generator.layers if isinstance(layer, keras.layers.Dense)][:-1]
-    assert [layer.activation.__name__ for layer in hidden] == ["relu"] * 3
-    assert gan.discriminator.layers[1].activation.__name__ == "leaky_relu"
-    with pytest.raises(gan1d.Gan1dError, match="discriminator_learning_rate"):
-        TrainConfig(discriminator_learning_rate=-1.0).resolved()
-    with pytest.raises(gan1d.Gan1dError, match="discriminator_activation"):
-        TrainConfig(discriminator_activation="swish!").resolved()
-    with pytest.raises(gan1d.Gan1dError, match="instance_noise"):
-        TrainConfig(instance_noise=-0.1).resolved()
-    with pytest.raises(gan1d.Gan1dError, match="multiple of pack"):
-        TrainConfig(pack=3, batch_size=128).resolved()
-
-
-def test_instance_noise_is_scaled_to_the_target_and_gone_halfway():
-    from gan1d.training import build_gan
-
-    gan = build_gan(TrainConfig(function="grid", preset="planar", epochs=100, instance_noise=0.25).resolved())
-    start, middle = (float(keras.ops.convert_to_numpy(gan.instance_noise(step))) for step in (0, 50))
-    assert start == pytest.approx(0.25 * 4)
-    assert middle == pytest.approx(0.0)
-    assert build_gan(TrainConfig(function="grid", preset="planar").resolved()).instance_noise is None
-
-
-def test_seed_preset_builds_the_articles_networks():
-    from gan1d.training import build_gan
-
-    gan = build_gan(TrainConfig(preset="seed").resolved())
-    assert [layer.units for layer in gan.generator.layers] == [15, 2]
-    assert [layer.units for layer in gan.discriminator.layers] == [25, 1]
-    assert gan.discriminator.layers[-1].activation.__name__ == "sigmoid"
-    assert gan.score_threshold == 0.5
-    tuned = build_gan(TrainConfig().resolved())
-    assert tuned.discriminator.layers[-1].activation.__name__ == "linear"
-    assert tuned.score_threshold == 0.0
-    assert float(keras.ops.convert_to_numpy(tuned.d_optimizer.learning_rate)) == pytest.approx(1e-2)
 
 
 def test_quality_is_measured_at_every_snapshot(run):
@@ -247,13 +96,125 @@ def test_quality_is_measured_at_every_snapshot(run):
     for row in rows:
         assert 0 <= float(row["d_accuracy_real"]) <= 1
         assert 0 <= float(row["coverage"]) <= 1
-    # The last row scores the last snapshot, which is the generator at the end.
     last = gan1d.metrics.summarize(run.snapshots[-1][1], gan1d.target("square"))
     assert float(rows[-1]["x_w1"]) == pytest.approx(last["x_w1"])
     metrics = json.loads((run.out_dir / "metrics.json").read_text())
     assert {"energy_distance", "coverage", "d_accuracy_real", "d_accuracy_generated"} <= set(metrics)
     with Image.open(run.out_dir / "quality.png") as image:
         assert image.size[1] > 300
+
+
+def test_a_short_repr_for_notebooks(run):
+    text = repr(run)
+    assert len(text) < 300
+    assert "completed" in text
+    assert "x_w1=" in text
+
+
+def test_same_seed_same_losses_without_writing():
+    first = gan1d.train(epochs=60, snapshot_every=0, seed=7)
+    second = gan1d.train(epochs=60, snapshot_every=0, seed=7)
+    assert first.out_dir is None
+    assert not first.artifacts
+    assert first.history == second.history
+    assert first.snapshots == []
+
+
+def test_a_config_trains_as_the_keywords_that_made_it():
+    config = TrainConfig.from_preset("seed", function="sin(3*x)", domain=(-1.0, 1.0), epochs=40, snapshot_every=20)
+    by_config = gan1d.train(config=config)
+    by_keywords = gan1d.train("sin(3*x)", preset="seed", domain=(-1.0, 1.0), epochs=40, snapshot_every=20)
+    assert by_config.config == by_keywords.config == config
+    assert by_config.history == by_keywords.history
+    with pytest.raises(gan1d.Gan1dError, match="either config"):
+        gan1d.train("cube", config=config)
+
+
+def test_a_python_callable_trains_and_its_config_says_what_it_was(tmp_path):
+    def wave(x):
+        return np.cos(x)
+
+    result = gan1d.train(wave, epochs=40, snapshot_every=0, out_dir=tmp_path / "run")
+    assert len(result.history["d_loss"]) == 40
+    assert "wave" in result.config.function
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["replayable"] is False
+    with pytest.raises(gan1d.Gan1dError, match="Python object"):
+        result.config.target()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"function": "nope"}, "unknown"),
+        ({"function": "__import__('os').system('true')"}, "not allowed"),
+        ({"function": "log(x)", "domain": (-1.0, 1.0)}, "finite"),
+        ({"domain": (1.0, 1.0)}, "domain"),
+        ({"epochs": 0}, "epochs"),
+        ({"animation": "avi"}, "animation"),
+        ({"preset": "best"}, "preset"),
+        ({"learning_rate": float("nan")}, "learning_rate"),
+        ({"seed": 2**32}, "seed"),
+        ({"colour": "blue"}, "unknown setting"),
+    ],
+)
+def test_bad_input_raises_gan1d_error_before_writing(tmp_path, options, message):
+    out = tmp_path / "run"
+    with pytest.raises(gan1d.Gan1dError, match=message):
+        gan1d.train(out_dir=out, **{"epochs": 10, **options})
+    assert not out.exists()
+
+
+def test_divergence_keeps_the_last_good_step_and_the_files(tmp_path):
+    with pytest.raises(gan1d.TrainingDiverged) as caught:
+        gan1d.train(out_dir=tmp_path, epochs=3000, learning_rate=3e38, schedule="constant", snapshot_every=10)
+    result = caught.value.result
+    assert result.status == "diverged"
+    steps = len(result.history["d_loss"])
+    assert steps < 3000
+    assert np.isfinite(result.history["d_loss"]).all()
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert (metrics["status"], metrics["steps"]) == ("diverged", steps)
+    loaded = keras.saving.load_model(tmp_path / "generator.keras")
+    assert np.isfinite(keras.ops.convert_to_numpy(loaded(np.zeros((4, result.config.latent_dim), "float32")))).all()
+
+
+class InterruptAt(keras.callbacks.Callback):
+    """Raises KeyboardInterrupt, as Ctrl-C would, at the end of an epoch."""
+
+    def __init__(self, epoch: int):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_keeps_what_was_produced_and_resume_finishes_it_with_the_same_losses(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        gan1d.train(out_dir=tmp_path / "cut", epochs=150, snapshot_every=20, callbacks=[InterruptAt(69)])
+    metrics = json.loads((tmp_path / "cut" / "metrics.json").read_text())
+    assert (metrics["status"], metrics["steps"]) == ("interrupted", 70)
+    with open(tmp_path / "cut" / "history.csv") as stream:
+        assert len(list(csv.DictReader(stream))) == 70
+    with Image.open(tmp_path / "cut" / "training.gif") as gif:
+        assert gif.n_frames == 3
+
+    resumed = gan1d.resume(tmp_path / "cut")
+    whole = gan1d.train(epochs=150, snapshot_every=20)
+    assert resumed.status == "completed"
+    assert resumed.history == whole.history
+    assert [epoch for epoch, _ in resumed.snapshots] == [epoch for epoch, _ in whole.snapshots]
+    np.testing.assert_array_equal(resumed.snapshots[-1][1], whole.snapshots[-1][1])
+    assert json.loads((tmp_path / "cut" / "metrics.json").read_text())["steps"] == 150
+    with pytest.raises(gan1d.Gan1dError, match="already trained"):
+        gan1d.resume(tmp_path / "cut")
+
+
+def test_a_folder_without_a_run_cannot_be_resumed(tmp_path):
+    with pytest.raises(gan1d.Gan1dError, match="no gan1d run"):
+        gan1d.resume(tmp_path)
 
 
 def test_a_planar_run_saves_a_residual_generator_that_loads(tmp_path):
@@ -265,3 +226,17 @@ def test_a_planar_run_saves_a_residual_generator_that_loads(tmp_path):
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(loaded(noise)), keras.ops.convert_to_numpy(result.generator(noise)), rtol=1e-5
     )
+
+
+def test_overwrite_replaces_only_gan1d_files(tmp_path):
+    gan1d.train(out_dir=tmp_path, epochs=20, snapshot_every=10)
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(gan1d.Gan1dError, match="not empty"):
+        gan1d.train(out_dir=tmp_path, epochs=20)
+    gan1d.train(out_dir=tmp_path, epochs=20, snapshot_every=0, animation="none", overwrite=True)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert json.loads((tmp_path / "metrics.json").read_text())["steps"] == 20
+    left = {p.name for p in tmp_path.iterdir()}
+    assert left <= {*RUN_FILES, "notes.txt"}
+    # Nothing of the first run that the second did not write stays behind.
+    assert not {"training.gif", "quality.csv", "quality.png", "snapshots.npz"} & left

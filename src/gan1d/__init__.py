@@ -3,45 +3,56 @@
 The public API, imported lazily so that `gan1d --help` and input checks do not
 pay for importing a deep-learning framework:
 
-- `train(...) -> TrainResult`: the whole job, optionally writing a run folder.
+- `train(...) -> TrainResult`, `resume(run_dir)`: the whole job, optionally
+  writing a run folder; `sweep(...)`: one configuration on many seeds.
+- `TrainConfig`: every setting of a run, and the presets.
 - `target(spec, domain)`: the distribution of real points.
 - `GAN`, `build_generator`, `build_discriminator`, `SnapshotCallback`: the
-  keras.io-style building blocks.
-- `animate`, `metrics`, `TrainConfig`, `TrainResult`, `Gan1dError`.
+  keras.io-style building blocks; `load_gan(path)` loads a saved GAN safely.
+- `animate`, `metrics`, `Gan1dError`, `TrainingDiverged`.
 """
 
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from gan1d.environment import default_backend
-from gan1d.errors import Gan1dError
+from gan1d.errors import Gan1dError, TrainingDiverged
 
 # Must run before anything imports Keras, which reads KERAS_BACKEND once.
 default_backend()
 
 if TYPE_CHECKING:
     from gan1d import metrics
+    from gan1d.animation import animate
     from gan1d.callbacks import SnapshotCallback
+    from gan1d.config import TrainConfig
     from gan1d.gan import GAN
     from gan1d.models import build_discriminator, build_generator
-    from gan1d.plots import animate
+    from gan1d.runs import load_gan
+    from gan1d.sweeps import sweep
     from gan1d.targets import Target, target
-    from gan1d.training import TrainConfig, TrainingDiverged, TrainResult, train
+    from gan1d.training import TrainResult, resume, train
 
-__version__ = "0.1.0"
+try:
+    __version__ = version("gan1d")
+except PackageNotFoundError:  # a source tree that is not installed
+    __version__ = "0+unknown"
 
 _LAZY = {
     "GAN": "gan1d.gan",
     "SnapshotCallback": "gan1d.callbacks",
     "Target": "gan1d.targets",
-    "TrainConfig": "gan1d.training",
+    "TrainConfig": "gan1d.config",
     "TrainResult": "gan1d.training",
-    "TrainingDiverged": "gan1d.training",
-    "animate": "gan1d.plots",
+    "animate": "gan1d.animation",
     "build_discriminator": "gan1d.models",
     "build_generator": "gan1d.models",
+    "load_gan": "gan1d.runs",
+    "resume": "gan1d.training",
+    "sweep": "gan1d.sweeps",
     "target": "gan1d.targets",
     "train": "gan1d.training",
 }
@@ -58,7 +69,10 @@ __all__ = [
     "animate",
     "build_discriminator",
     "build_generator",
+    "load_gan",
     "metrics",
+    "resume",
+    "sweep",
     "target",
     "train",
 ]

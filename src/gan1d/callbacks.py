@@ -1,25 +1,36 @@
-"""Callbacks that record training for the pictures."""
+"""Callbacks that record training for the pictures, and the progress display."""
 
 from __future__ import annotations
 
-import sys
-import time
-from typing import Any, TextIO
+import numbers
+from collections.abc import Mapping
+from typing import Any
 
 import keras
 import numpy as np
 from keras import ops
 
+from gan1d.errors import Gan1dError
 from gan1d.metrics import discriminator_accuracy
 
-__all__ = ["ProgressBar", "SnapshotCallback"]
+__all__ = ["CallLevelCallback", "ProgressBar", "SnapshotCallback"]
+
+
+class CallLevelCallback(keras.callbacks.Callback):
+    """A callback that needs no call per epoch, so `fit_target` can run many epochs per compiled call.
+
+    It gets `on_train_begin`/`on_train_end`, and `on_epoch_end` for the last epoch
+    of each compiled call (every few hundred epochs) with that epoch's losses and
+    the true weights then.
+    """
 
 
 class SnapshotCallback(keras.callbacks.Callback):
     """Stores the generator's output on one fixed latent batch every `every` epochs.
 
     Works with `GAN.fit()` (called at the end of each epoch) and with
-    `GAN.fit_target()` (filled from snapshots taken inside the compiled loop).
+    `GAN.fit_target()` (filled from snapshots taken inside the compiled loop, so it
+    costs no extra call).
 
     Args:
         every: Store a snapshot after every `every` epochs (epochs counted from 1).
@@ -39,8 +50,9 @@ class SnapshotCallback(keras.callbacks.Callback):
         self, every: int = 20, n_points: int = 100, seed: int = 0, real_points: np.ndarray | None = None
     ) -> None:
         super().__init__()
-        if every <= 0 or n_points <= 0:
-            raise ValueError(f"every and n_points must be positive, got {every} and {n_points}")
+        for name, value in (("every", every), ("n_points", n_points)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise Gan1dError(f"{name} must be a positive integer, got {value!r}")
         self.every = int(every)
         self.n_points = int(n_points)
         self.seed = seed
@@ -48,59 +60,61 @@ class SnapshotCallback(keras.callbacks.Callback):
         self.snapshots: list[tuple[int, np.ndarray]] = []
         self.discriminator_accuracy: list[tuple[int, float, float]] = []
         self.noise: np.ndarray | None = None
+        self.reference: np.ndarray | None = self.real_points
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        latent_dim = self.model.latent_dim
-        rng = np.random.default_rng(self.seed)
-        self.noise = rng.standard_normal((self.n_points, latent_dim)).astype("float32")
+        self.noise = self._noise(self.model.latent_dim)
+
+    def _noise(self, latent_dim: int) -> np.ndarray:
+        return np.random.default_rng(self.seed).standard_normal((self.n_points, latent_dim)).astype("float32")
+
+    def prepare(self, gan: Any, target: Any) -> None:
+        """Fixes the latent batch and the real points for a `fit_target` run on `target`."""
+        self.set_model(gan)
+        self.noise = self._noise(gan.latent_dim)
+        if self.reference is None:
+            self.reference = np.asarray(target.sample(self.n_points, seed=self.seed), dtype="float32")
+
+    def device_inputs(self) -> dict[str, Any]:
+        """What the compiled loop needs to take a snapshot: the latent batch and the real points."""
+        if self.noise is None or self.reference is None:
+            raise RuntimeError("call prepare() before device_inputs()")
+        return {"noise": ops.convert_to_tensor(self.noise), "reference": ops.convert_to_tensor(self.reference)}
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        if (epoch + 1) % self.every != 0:
+        # Under fit(); fit_target records through `record` instead.
+        if (epoch + 1) % self.every != 0 or self.noise is None:
             return
         points = ops.convert_to_numpy(self.model.generator(self.noise, training=False))
         accuracy = None
         if self.real_points is not None:
             judge = self.model.discriminate
             accuracy = discriminator_accuracy(judge(self.real_points), judge(points), self.model.score_threshold)
-        self.record(epoch + 1, points, accuracy)
+        self.record(epoch + 1, {"points": points, **({"accuracy": accuracy} if accuracy else {})})
 
-    def record(self, epoch: int, points: np.ndarray, accuracy: tuple[float, float] | None = None) -> None:
-        """Adds one snapshot taken after `epoch` epochs, with the discriminator's accuracy."""
-        self.snapshots.append((int(epoch), np.asarray(points, dtype="float32")))
-        if accuracy is not None:
-            self.discriminator_accuracy.append((int(epoch), float(accuracy[0]), float(accuracy[1])))
+    def record(self, epoch: int, captured: Mapping[str, Any]) -> None:
+        """Adds the snapshot taken after `epoch` epochs: `points`, and `accuracy` if measured."""
+        self.snapshots.append((int(epoch), np.asarray(captured["points"], dtype="float32")))
+        if "accuracy" in captured:
+            on_real, on_generated = (float(v) for v in np.asarray(captured["accuracy"]).reshape(-1))
+            self.discriminator_accuracy.append((int(epoch), on_real, on_generated))
 
 
-class ProgressBar(keras.callbacks.Callback):
-    """A one-line progress bar with the latest losses, redrawn at most 10 times a second.
+class ProgressBar(CallLevelCallback):
+    """Keras's progress bar over the run's epochs, with the latest losses.
 
     Args:
         epochs: Total epochs, for the bar's length.
-        stream: Where to draw (a terminal); defaults to standard error.
     """
 
-    def __init__(self, epochs: int, stream: TextIO | None = None, width: int = 30) -> None:
+    def __init__(self, epochs: int) -> None:
         super().__init__()
         self.epochs = epochs
-        self.stream = stream if stream is not None else sys.stderr
-        self.width = width
-        self._last = 0.0
-        self._start = 0.0
+        self.bar: keras.utils.Progbar | None = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self._start = time.perf_counter()
+        self.bar = keras.utils.Progbar(self.epochs, unit_name="epoch")
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        now = time.perf_counter()
-        if now - self._last < 0.1 and epoch + 1 < self.epochs:
-            return
-        self._last = now
-        done = (epoch + 1) / self.epochs
-        bar = "=" * int(done * self.width)
-        losses = "  ".join(f"{k} {v:.4f}" for k, v in (logs or {}).items())
-        self.stream.write(f"\r[{bar:<{self.width}}] {epoch + 1}/{self.epochs}  {losses}  {now - self._start:.1f}s")
-        self.stream.flush()
-
-    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        self.stream.write("\n")
-        self.stream.flush()
+        if self.bar is not None:
+            self.bar.update(epoch + 1, values=list((logs or {}).items()), finalize=epoch + 1 >= self.epochs)

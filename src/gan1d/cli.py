@@ -1,85 +1,148 @@
-"""The `gan1d` command: parses options, checks them, and calls `gan1d.train`.
+"""The `gan1d` command: parses options into a `TrainConfig` and calls the library.
 
-Nothing here imports Keras before the options are known to be good, so that
-`gan1d --help` and mistakes answer at once.
+The training options are generated from `TrainConfig`'s fields (their help text and
+choices live there). Nothing here imports Keras before the options are known to be
+good, so `gan1d --help` and mistakes answer at once.
+
+Exit status: 0 done, 1 training diverged, 2 bad input, 74 a file could not be
+written, 130 interrupted (Ctrl-C or SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import dataclasses
+import re
 import sys
-from collections.abc import Mapping, Sequence
-from typing import NoReturn
+import types
+import typing
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
+from gan1d.config import PRESETS, TrainConfig
 from gan1d.errors import Gan1dError
 
-EXIT_BAD_INPUT = 2
+EXIT_OK = 0
 EXIT_DIVERGED = 1
+EXIT_BAD_INPUT = 2
+EXIT_IO_ERROR = 74
 EXIT_INTERRUPTED = 130
+
+# Options that describe the run's output rather than the training, left out of sweeps.
+_SWEEP_SKIPS = frozenset({"seed", "snapshot_every", "snapshot_points", "animation"})
+
+_EXAMPLES = """examples:
+  gan1d train                                  # x**2 on [-0.5, 0.5], the default preset
+  gan1d train --function "sin(3*x)" --domain -1 1 --epochs 3000
+  gan1d train --target ring --preset planar    # 8 Gaussians on a circle
+  gan1d train --preset seed --animation none   # the article's own networks
+  gan1d train --config runs/X/config.json --seed 1   # repeat a run with another seed
+  gan1d train --resume runs/X                  # finish an interrupted run
+  gan1d sweep --seeds 20 --function cube       # success rate over 20 seeds
+"""
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # argparse takes "-1e-3" for an option; numbers in any notation are values here.
+        self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
     def error(self, message: str) -> NoReturn:
         # One line, as for every other bad input, instead of argparse's usage block.
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by `train` and `sweep`: what to learn and how."""
-    parser.add_argument(
-        "--function",
-        "--target",
-        dest="function",
-        default="square",
-        help="built-in name (square, cube, sine, abs, gauss, exp, sqrt), an expression in x such as "
-        "'sin(3*x)', or a distribution in the plane (ring, grid, moons) (default: square)",
-    )
-    parser.add_argument("--domain", nargs=2, type=float, metavar=("LO", "HI"), help="x range (default: the target's)")
-    parser.add_argument("--epochs", type=int, help="training steps, one batch each (default: the preset's, else 5000)")
-    parser.add_argument("--batch-size", type=int, help="real points per step (default: the preset's)")
-    parser.add_argument("--latent-dim", type=int, help="size of the latent noise (default: the preset's)")
-    parser.add_argument("--learning-rate", type=float, help="Adam learning rate (default: the preset's)")
-    parser.add_argument(
-        "--preset",
-        default="default",
-        help="named settings: default (tuned on curves), planar (tuned on ring and grid) or seed "
-        "(the article's recipe) (default: default)",
-    )
-    parser.add_argument("--out", help="output folder (default: a new folder under runs/)")
-    parser.add_argument("--overwrite", action="store_true", help="replace gan1d's files in a non-empty --out")
+def _version() -> str:
+    from gan1d import __version__
+
+    return __version__
+
+
+def _add_config_options(parser: argparse.ArgumentParser, skip: frozenset[str] = frozenset()) -> None:
+    """One option per `TrainConfig` field, typed and described by the field."""
+    hints = typing.get_type_hints(TrainConfig)
+    defaults = TrainConfig()
+    group = parser.add_argument_group("training settings (default: the preset's)")
+    for field in dataclasses.fields(TrainConfig):
+        shown = TrainConfig.help(field.name)
+        if not shown.cli or field.name in skip:
+            continue
+        flags = [f"--{field.name.replace('_', '-')}"]
+        if field.name == "function":
+            flags.append("--target")
+        kind = hints[field.name]
+        kwargs: dict[str, Any] = {"dest": field.name, "default": None, "metavar": shown.metavar}
+        base = _base_type(kind)
+        if base is bool:
+            kwargs = {"dest": field.name, "default": None, "action": argparse.BooleanOptionalAction}
+        elif typing.get_origin(base) is tuple:
+            args = typing.get_args(base)
+            kwargs["type"] = args[0]
+            kwargs["nargs"] = "+" if args[-1] is Ellipsis else len(args)
+        else:
+            kwargs["type"] = base
+        if shown.choices:
+            kwargs["choices"] = shown.choices
+            kwargs.pop("metavar")
+        value = getattr(defaults, field.name)
+        default = " ".join(map(str, value)) if isinstance(value, tuple) else value
+        note = "" if field.name == "preset" else f"; default preset: {default}"
+        group.add_argument(*flags, help=f"{shown.help}{note}".replace("%", "%%"), **kwargs)
+
+
+def _base_type(kind: Any) -> Any:
+    """The type inside `X | None`."""
+    if isinstance(kind, types.UnionType):
+        (kind,) = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+    return kind
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="gan1d", description="Watch a GAN learn the curve of a 1D function.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = _Parser(
+        prog="gan1d",
+        description="Watch a GAN learn the curve of a 1D function.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     run = commands.add_parser(
         "train",
         help="train a GAN and write a run folder",
-        description="Train a GAN on points (x, f(x)) and write config, losses, metrics, "
-        "pictures, an animation and the generator to a run folder. With no options it runs the "
-        "seed article's experiment (x**2 on [-0.5, 0.5], 5000 epochs, a snapshot every 20) with "
-        "the tuned default preset; --preset seed trains the article's own networks.",
+        description="Train a GAN on points (x, f(x)) and write a run folder: config, losses, metrics, pictures, "
+        "an animation and the trained models. With no options it runs the seed article's experiment (x**2 on "
+        "[-0.5, 0.5], 5000 epochs, a snapshot every 20) with the tuned default preset. Presets: "
+        + ", ".join(PRESETS)
+        + ".",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_run_options(run)
-    run.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    run.add_argument(
-        "--snapshot-every", type=int, default=20, help="epochs between snapshots, 0 for none (default: 20)"
-    )
-    run.add_argument("--animation", default="gif", help="gif, mp4 (needs ffmpeg) or none (default: gif)")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--config", metavar="FILE", help="start from a saved config.json (other options override it)")
+    run.add_argument("--resume", metavar="RUN_DIR", help="finish an interrupted run in RUN_DIR to its planned epochs")
+    _add_output_options(run)
+    _add_config_options(run)
     many = commands.add_parser(
         "sweep",
         help="train one configuration on many seeds and report the success rate",
-        description="Train one configuration on seeds 0..N-1 (together in one computation under JAX) "
-        "and write sweep.json, sweep.csv and a grid of final samples. On a curve a seed succeeds when "
-        "x_w1 <= 0.02 and curve_residual <= 0.02; on ring or grid when it captures every mode with at "
-        "least 90%% of its points high quality. Means are printed with their standard errors.",
+        description="Train one configuration on seeds 0..N-1 (together in one computation under JAX) and write "
+        "sweep.json, sweep.csv and a grid of final samples. On a curve a seed succeeds when x_w1 <= 0.02 and "
+        "curve_residual <= 0.02; on ring or grid when it captures every mode with at least 90%% of its points "
+        "high quality.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    _add_run_options(many)
     many.add_argument("--seeds", type=int, default=10, help="number of seeds (default: 10)")
     many.add_argument("--sequential", action="store_true", help="train the seeds one after another")
+    _add_output_options(many)
+    _add_config_options(many, skip=_SWEEP_SKIPS)
     return parser
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", metavar="DIR", help="output folder (default: a new folder under runs/)")
+    parser.add_argument("--overwrite", action="store_true", help="replace gan1d's files in a non-empty --out")
+    parser.add_argument("--quiet", action="store_true", help="no progress display")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -92,104 +155,113 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
 
 
+def _given(args: argparse.Namespace, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The `TrainConfig` fields set on the command line."""
+    given = {}
+    for field in dataclasses.fields(TrainConfig):
+        value = getattr(args, field.name, None)
+        if value is not None and field.name not in skip:
+            given[field.name] = tuple(value) if isinstance(value, list) else value
+    return given
+
+
 def _train(args: argparse.Namespace) -> int:
     from gan1d.environment import check_backend
-    from gan1d.training import TrainConfig, prepare_out_dir
+    from gan1d.runs import RunFolder
 
-    config = TrainConfig(
-        function=args.function,
-        domain=None if args.domain is None else tuple(args.domain),
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        latent_dim=args.latent_dim,
-        learning_rate=args.learning_rate,
-        seed=args.seed,
-        snapshot_every=args.snapshot_every,
-        animation=args.animation,
-        preset=args.preset,
-    ).resolved()
-    backend = check_backend()
-    run_dir = prepare_out_dir(args.out, overwrite=args.overwrite)
+    given = _given(args)
+    if args.resume is not None:
+        if given or args.config or args.out or args.overwrite:
+            raise Gan1dError("--resume takes no other settings: the run folder holds them")
+        config = TrainConfig.from_file(args.resume)
+        check_backend()
+        folder = RunFolder.claim(args.resume, resume=True)
+    else:
+        if args.config is not None:
+            if "preset" in given:
+                raise Gan1dError("--preset cannot be combined with --config, which holds every setting")
+            config = TrainConfig.from_file(args.config, **given)
+        else:
+            config = TrainConfig.from_preset(**given)
+        check_backend()
+        folder = RunFolder.claim(args.out, overwrite=args.overwrite)
 
-    from gan1d.callbacks import ProgressBar
-    from gan1d.environment import enable_compilation_cache
-    from gan1d.training import TrainingDiverged, train
+    with folder:
+        from gan1d.environment import enable_compilation_cache
 
-    enable_compilation_cache()
+        enable_compilation_cache()
+        import keras
 
-    target = config.target().describe()
-    where = f" over {target['domain']}" if target.get("domain") else ""
-    print(
-        f"gan1d: training on {target.get('expression') or target.get('name')}{where} "
-        f"for {config.epochs} epochs with {backend} ({config.preset} preset); writing {run_dir}",
-        file=sys.stderr,
-    )
-    progress = [] if args.quiet or not sys.stderr.isatty() else [ProgressBar(config.epochs or 0)]
-    fields = {k: getattr(config, k) for k in ("batch_size", "latent_dim", "learning_rate", "snapshot_points")}
-    try:
-        result = train(
-            config.function,
-            config.domain,
-            epochs=config.epochs,
-            seed=config.seed,
-            snapshot_every=config.snapshot_every,
-            out_dir=run_dir,
-            animation=config.animation,
-            preset=config.preset,
-            overwrite=True,  # prepare_out_dir has already applied --overwrite
-            callbacks=progress,
-            **fields,
+        from gan1d.callbacks import ProgressBar
+        from gan1d.errors import TrainingDiverged
+        from gan1d.training import resume, train
+
+        described = config.target().describe()
+        where = f" on {described['domain']}" if described.get("domain") else ""
+        verb = "resuming" if args.resume else "training"
+        print(
+            f"gan1d: {verb} {described.get('expression') or described.get('name')}{where} for {config.epochs} epochs "
+            f"with {keras.backend.backend()} ({config.preset} preset); writing {folder.path}",
+            file=sys.stderr,
         )
-    except TrainingDiverged as error:
-        print(f"gan1d: {error}; kept what was produced in {run_dir}", file=sys.stderr)
-        _report(error.result.artifacts, error.result.metrics)
-        return EXIT_DIVERGED
-    except KeyboardInterrupt:
-        print(f"\ngan1d: interrupted; kept what was produced so far in {run_dir}", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    _report(result.artifacts, result.metrics)
-    return 0
+        progress = [] if args.quiet or not sys.stderr.isatty() else [ProgressBar(config.epochs)]
+        try:
+            if args.resume:
+                result = resume(folder, callbacks=progress)
+            else:
+                result = train(config=config, out_dir=folder, callbacks=progress)
+        except TrainingDiverged as error:
+            print(f"gan1d: {error}; kept what was produced in {folder.path}", file=sys.stderr)
+            _report(error.result)
+            return EXIT_DIVERGED
+        except KeyboardInterrupt:
+            print(f"\ngan1d: interrupted; kept what was produced so far in {folder.path}", file=sys.stderr)
+            return EXIT_INTERRUPTED
+    _report(result)
+    return EXIT_OK
 
 
-def _report(artifacts: Mapping[str, object], metrics: Mapping[str, object]) -> None:
-    for name, path in artifacts.items():
+def _report(result: Any) -> None:
+    """A short summary: where the files are, how the run ended, the key numbers."""
+    for name, path in result.artifacts.items():
         print(f"{name:<16} {path}")
-    print("metrics " + json.dumps(metrics))
+    metrics = result.metrics
+    shown = [
+        f"{name} {metrics[name]:.4g}"
+        for name in ("x_w1", "curve_residual", "modes_captured", "high_quality", "energy_distance")
+        if metrics.get(name) is not None
+    ]
+    print(
+        f"{metrics['status']}: {metrics['steps']} epochs, {metrics['train_seconds']:.1f} s of training; "
+        + "  ".join(shown)
+    )
 
 
 def _sweep(args: argparse.Namespace) -> int:
     from gan1d.environment import check_backend
-    from gan1d.training import TrainConfig, prepare_out_dir
+    from gan1d.runs import RunFolder
 
     if args.seeds <= 0:
         raise Gan1dError(f"--seeds must be a positive integer, got {args.seeds}")
-    options = {"batch_size": args.batch_size, "latent_dim": args.latent_dim, "learning_rate": args.learning_rate}
-    options = {k: v for k, v in options.items() if v is not None}
-    common = {"domain": None if args.domain is None else tuple(args.domain), "epochs": args.epochs}
-    config = TrainConfig(function=args.function, preset=args.preset, **common, **options).resolved()
+    config = TrainConfig.from_preset(**{**_given(args, _SWEEP_SKIPS), "snapshot_every": 0, "animation": "none"})
     backend = check_backend()
-    out_dir = prepare_out_dir(args.out, overwrite=args.overwrite)
+    folder = RunFolder.claim(args.out, overwrite=args.overwrite)
+    with folder:
+        from gan1d.environment import enable_compilation_cache
+        from gan1d.sweeps import describe_run, sweep
 
-    from gan1d.environment import enable_compilation_cache
-    from gan1d.sweeps import describe_run, sweep
-
-    enable_compilation_cache()
-
-    print(
-        f"gan1d: {args.seeds} seeds of {args.function} for {config.epochs} epochs with {backend} "
-        f"({config.preset} preset); writing {out_dir}",
-        file=sys.stderr,
-    )
-    result = sweep(
-        args.function,
-        seeds=args.seeds,
-        preset=args.preset,
-        out_dir=out_dir,
-        vectorized=False if args.sequential else None,
-        overwrite=True,  # prepare_out_dir has already applied --overwrite
-        **common,
-        **options,
-    )
+        enable_compilation_cache()
+        print(
+            f"gan1d: {args.seeds} seeds of {config.function} for {config.epochs} epochs with {backend} "
+            f"({config.preset} preset); writing {folder.path}",
+            file=sys.stderr,
+        )
+        result = sweep(
+            seeds=args.seeds,
+            config=config,
+            out_dir=folder,
+            vectorized=False if args.sequential else None,
+        )
     for run in result.runs:
         print(f"seed {run['seed']:>3}  {describe_run(run)}  {'success' if run['success'] else 'miss'}")
     means = "  ".join(f"{name} {m:.4g} ± {e:.2g}" for name in result.metric_names for m, e in [result.mean(name)])
@@ -198,5 +270,5 @@ def _sweep(args: argparse.Namespace) -> int:
         f"successes {result.successes}/{len(result.seeds)}  ({result.mode}, {result.train_seconds:.1f} s of training)"
     )
     for name in ("sweep.json", "sweep.csv", "samples.png"):
-        print(f"{name:<16} {out_dir / name}")
-    return 0
+        print(f"{name:<16} {folder / name}")
+    return EXIT_OK

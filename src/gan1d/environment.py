@@ -1,4 +1,4 @@
-"""Choosing the Keras backend before Keras is imported."""
+"""The process around the GAN: which Keras backend, its seeds, and its compilation cache."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gan1d.errors import Gan1dError
 
-__all__ = ["SUPPORTED_BACKENDS", "check_backend", "default_backend", "enable_compilation_cache"]
+__all__ = ["SUPPORTED_BACKENDS", "check_backend", "default_backend", "enable_compilation_cache", "seed_everything"]
 
 SUPPORTED_BACKENDS = ("jax", "tensorflow")
 
@@ -88,3 +88,19 @@ def enable_compilation_cache() -> Path | None:
     # The training loop takes about a second to compile; tiny programs are not worth a file.
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
     return Path(folder)
+
+
+def seed_everything(seed: int) -> None:
+    """Seeds what builds and initialises gan1d's networks: Python's `random`, and the backend.
+
+    Keras's initializers draw their seeds from Python's `random`, so this makes the
+    same seed build the same weights. Unlike `keras.utils.set_random_seed`, it
+    does not import TensorFlow under JAX.
+    """
+    import random
+
+    import keras
+
+    random.seed(seed)
+    if keras.backend.backend() == "tensorflow":
+        keras.utils.set_random_seed(seed)

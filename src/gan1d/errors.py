@@ -1,8 +1,10 @@
-"""The one exception type for mistakes a user can make."""
+"""The exceptions gan1d raises: bad input, and a run that diverged."""
 
 from __future__ import annotations
 
-__all__ = ["Gan1dError"]
+from typing import Any
+
+__all__ = ["Gan1dError", "TrainingDiverged"]
 
 
 class Gan1dError(ValueError):
@@ -11,3 +13,11 @@ class Gan1dError(ValueError):
     The message says what was wrong and what is allowed; the CLI prints it as one
     line on stderr and exits with status 2.
     """
+
+
+class TrainingDiverged(RuntimeError):
+    """A step's losses or weights became non-finite; `result` holds the run up to the last good step."""
+
+    def __init__(self, message: str, result: Any) -> None:
+        super().__init__(message)
+        self.result = result

@@ -1,23 +1,38 @@
-"""The two networks. Defaults are the seed recipe (machinelearningmastery's 1D GAN)."""
+"""The networks, and the compiled GAN a `TrainConfig` describes.
+
+`build_generator` and `build_discriminator` default to the seed recipe
+(machinelearningmastery's 1D GAN); `build_gan` builds both from a config, with
+their optimizers and loss. Layers get stable names, so two networks built alike
+have the same configuration.
+"""
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
 
 from gan1d.errors import Gan1dError
 
-__all__ = ["build_discriminator", "build_generator", "generate"]
+if TYPE_CHECKING:
+    from gan1d.config import TrainConfig
+    from gan1d.gan import GAN
+    from gan1d.targets import Target
+
+__all__ = ["build_discriminator", "build_gan", "build_generator", "generate"]
 
 
 def _check_units(hidden_units: Sequence[int], what: str) -> tuple[int, ...]:
-    units = tuple(int(u) for u in hidden_units)
-    if not units or any(u <= 0 for u in units):
-        raise Gan1dError(f"{what} hidden units must be one or more positive integers, got {list(hidden_units)}")
-    return units
+    if isinstance(hidden_units, str | bytes) or not isinstance(hidden_units, Sequence) or not hidden_units:
+        raise Gan1dError(f"{what} hidden units must be one or more positive integers, got {hidden_units!r}")
+    for u in hidden_units:
+        if isinstance(u, bool) or not isinstance(u, numbers.Integral) or u <= 0:
+            raise Gan1dError(f"{what} hidden units must be one or more positive integers, got {list(hidden_units)}")
+    return tuple(int(u) for u in hidden_units)
 
 
 def _check_scale(scale: float) -> float:
@@ -62,19 +77,19 @@ def build_generator(
     Raises:
         Gan1dError: If a size is not positive.
     """
-    if latent_dim <= 0:
-        raise Gan1dError(f"latent_dim must be a positive integer, got {latent_dim}")
+    if isinstance(latent_dim, bool) or not isinstance(latent_dim, numbers.Integral) or latent_dim <= 0:
+        raise Gan1dError(f"latent_dim must be a positive integer, got {latent_dim!r}")
     hidden = [
-        keras.layers.Dense(u, activation=activation, kernel_initializer=kernel_initializer)
-        for u in _check_units(hidden_units, "generator")
+        keras.layers.Dense(u, activation=activation, kernel_initializer=kernel_initializer, name=f"hidden_{i}")
+        for i, u in enumerate(_check_units(hidden_units, "generator"), 1)
     ]
     scale = [keras.layers.Rescaling(_check_scale(output_scale), name="output_scale")] if output_scale != 1.0 else []
     if not residual:
         return keras.Sequential(
-            [keras.Input((latent_dim,)), *hidden, keras.layers.Dense(output_dim, activation="linear"), *scale],
+            [keras.Input((latent_dim,), name="noise"), *hidden, keras.layers.Dense(output_dim, name="output"), *scale],
             name=name,
         )
-    noise = keras.Input((latent_dim,))
+    noise = keras.Input((latent_dim,), name="noise")
     x = noise
     for layer in hidden:
         x = layer(x)
@@ -120,16 +135,16 @@ def build_discriminator(
     Raises:
         Gan1dError: If a size is not positive.
     """
-    if input_dim <= 0:
-        raise Gan1dError(f"input_dim must be a positive integer, got {input_dim}")
-    layers: list[keras.layers.Layer] = [keras.Input((input_dim,))]
+    if isinstance(input_dim, bool) or not isinstance(input_dim, numbers.Integral) or input_dim <= 0:
+        raise Gan1dError(f"input_dim must be a positive integer, got {input_dim!r}")
+    layers: list[keras.layers.Layer] = [keras.Input((input_dim,), name="points")]
     if input_scale != 1.0:
         layers.append(keras.layers.Rescaling(1.0 / _check_scale(input_scale), name="input_scale"))
     layers += [
-        keras.layers.Dense(u, activation=activation, kernel_initializer=kernel_initializer)
-        for u in _check_units(hidden_units, "discriminator")
+        keras.layers.Dense(u, activation=activation, kernel_initializer=kernel_initializer, name=f"hidden_{i}")
+        for i, u in enumerate(_check_units(hidden_units, "discriminator"), 1)
     ]
-    layers.append(keras.layers.Dense(1, activation=output_activation))
+    layers.append(keras.layers.Dense(1, activation=output_activation, name="output"))
     return keras.Sequential(layers, name=name)
 
 
@@ -142,3 +157,68 @@ def generate(generator: keras.Model, n: int, seed: int | None = None) -> np.ndar
     latent_dim = generator.input_shape[-1]
     noise = np.random.default_rng(seed).standard_normal((n, latent_dim)).astype("float32")
     return np.asarray(keras.ops.convert_to_numpy(generator(noise, training=False)))
+
+
+def build_gan(config: TrainConfig, seed: int | None = None, *, distribution: Target | None = None) -> GAN:
+    """Builds and compiles the GAN a config describes, initialised from `seed`.
+
+    Args:
+        config: The run's settings.
+        seed: Seed of the weights and of the GAN's `SeedGenerator`; defaults to
+            `config.seed`. The same seed gives the same initial state.
+        distribution: The target, whose `scale` `config.normalize` and
+            `config.instance_noise` use; defaults to `config.target()`.
+
+    Returns:
+        A compiled `gan1d.GAN`.
+    """
+    from gan1d.environment import seed_everything
+    from gan1d.gan import GAN
+
+    seed = config.seed if seed is None else seed
+    seed_everything(seed)
+    size = 1.0
+    if config.normalize or config.instance_noise:
+        size = (distribution if distribution is not None else config.target()).scale
+    scale = size if config.normalize else 1.0
+    generator = build_generator(
+        config.latent_dim,
+        config.generator_units,
+        activation=config.activation,
+        output_scale=scale,
+        residual=config.residual,
+    )
+    discriminator = build_discriminator(
+        2 * config.pack,
+        config.discriminator_units,
+        activation=config.d_activation,
+        output_activation=None if config.logits else "sigmoid",
+        input_scale=scale,
+    )
+    noise = None
+    if config.instance_noise:
+        noise = keras.optimizers.schedules.PolynomialDecay(
+            config.instance_noise * size, max(1, config.epochs // 2), end_learning_rate=0.0
+        )
+    gan = GAN(
+        discriminator=discriminator,
+        generator=generator,
+        latent_dim=config.latent_dim,
+        seed=seed,
+        pack=config.pack,
+        instance_noise=noise,
+    )
+
+    def adam(rate: float) -> keras.optimizers.Optimizer:
+        if config.schedule == "cosine":
+            return keras.optimizers.Adam(
+                keras.optimizers.schedules.CosineDecay(rate, decay_steps=config.epochs), beta_1=config.beta_1
+            )
+        return keras.optimizers.Adam(rate, beta_1=config.beta_1)
+
+    gan.compile(
+        d_optimizer=adam(config.d_learning_rate),
+        g_optimizer=adam(config.learning_rate),
+        loss_fn=keras.losses.BinaryCrossentropy(from_logits=config.logits),
+    )
+    return gan

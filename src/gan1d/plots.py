@@ -1,9 +1,10 @@
-"""Pictures of a run: the target, the losses, real vs generated points, the animation.
+"""Still pictures of a run: the target, the losses, real vs generated points, quality.
 
 Pure numpy + matplotlib, headless and pyplot-free: every figure is a
 `matplotlib.figure.Figure` with its own Agg canvas, so importing this module never
 touches the user's global backend and no figure is registered with pyplot. The
-animation is a celluloid `Camera` recording, saved as GIF (Pillow) or MP4 (ffmpeg).
+drawing pieces the animation shares (`new_figure`, `draw_background`, ...) live
+here too.
 
 Every function writes to a temporary file next to the destination and renames it
 into place, so an interrupted run never leaves a half-written file under the
@@ -12,36 +13,32 @@ final name.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import shutil
-import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal, TypeAlias
 
 import numpy as np
-from celluloid import Camera
-from matplotlib.animation import FFMpegWriter
-from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.legend import Legend
-from matplotlib.lines import Line2D
-from PIL import Image
 
 from gan1d.errors import Gan1dError
-from gan1d.files import atomic_path
+from gan1d.runs import atomic_path
 
 __all__ = [
-    "animate",
-    "ffmpeg_available",
+    "as_curve",
+    "as_points",
+    "draw_background",
+    "new_figure",
+    "plot_grid",
     "plot_losses",
     "plot_quality",
     "plot_samples",
     "plot_target",
+    "resolve_bounds",
+    "save_figure",
 ]
 
 PathArg: TypeAlias = str | os.PathLike[str]
@@ -57,16 +54,6 @@ CURVE_COLOR = "0.35"
 _PAD = 0.05
 # From this many epochs on, raw losses are drawn faint under a moving average.
 _SMOOTH_FROM = 200
-# The animation is small on purpose: 4 in at 72 dpi is 288 px, fast to render.
-_ANIM_INCHES = 4.0
-# Adaptive GIF palette size; the frames hold a handful of colours plus antialiasing.
-_GIF_COLORS = 64
-_MP4_ERROR = "mp4 needs ffmpeg on PATH; use --animation gif"
-
-
-def ffmpeg_available() -> bool:
-    """Whether the ffmpeg binary matplotlib would use is on PATH."""
-    return shutil.which(FFMpegWriter.bin_path()) is not None
 
 
 def plot_target(
@@ -90,13 +77,13 @@ def plot_target(
     Raises:
         Gan1dError: On malformed arrays or an unsupported suffix.
     """
-    real = _as_points(real_points, "real_points", allow_empty=False)
-    curve_xy = _as_curve(curve)
-    fig, ax = _new_figure((5.0, 5.0))
-    _draw_background(ax, real, curve_xy, _resolve_bounds(real, curve_xy, None))
+    real = as_points(real_points, "real_points", allow_empty=False)
+    curve_xy = as_curve(curve)
+    fig, ax = new_figure((5.0, 5.0))
+    draw_background(ax, real, curve_xy, resolve_bounds(real, curve_xy, None))
     ax.set_title(title)
     ax.legend(loc="best", fontsize=9)
-    return _save_figure(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_losses(
@@ -130,7 +117,7 @@ def plot_losses(
     if d.size != g.size:
         raise Gan1dError(f"d_loss and g_loss differ in length: {d.size} vs {g.size}")
     x = _as_epochs(epochs, d.size)
-    fig, ax = _new_figure((7.0, 4.0))
+    fig, ax = new_figure((7.0, 4.0))
     smooth = d.size >= _SMOOTH_FROM
     window = max(2, d.size // 50)
     for values, name, color in (
@@ -153,7 +140,7 @@ def plot_losses(
     ax.set_title("Losses")
     ax.grid(True, lw=0.4, alpha=0.5)
     ax.legend(loc="best", fontsize=9)
-    return _save_figure(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_samples(
@@ -182,11 +169,11 @@ def plot_samples(
     Raises:
         Gan1dError: On malformed arrays or bounds, or an unsupported suffix.
     """
-    real = _as_points(real_points, "real_points", allow_empty=False)
-    fake = _as_points(generated, "generated", allow_empty=True)
-    curve_xy = _as_curve(curve)
-    fig, ax = _new_figure((5.0, 5.0))
-    _draw_background(ax, real, curve_xy, _resolve_bounds(real, curve_xy, bounds))
+    real = as_points(real_points, "real_points", allow_empty=False)
+    fake = as_points(generated, "generated", allow_empty=True)
+    curve_xy = as_curve(curve)
+    fig, ax = new_figure((5.0, 5.0))
+    draw_background(ax, real, curve_xy, resolve_bounds(real, curve_xy, bounds))
     ax.plot(
         fake[:, 0],
         fake[:, 1],
@@ -197,7 +184,7 @@ def plot_samples(
     )
     ax.set_title(title)
     ax.legend(loc="best", fontsize=9)
-    return _save_figure(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_grid(
@@ -229,9 +216,9 @@ def plot_grid(
         raise Gan1dError("no runs to draw")
     if titles is not None and len(titles) != len(generated):
         raise Gan1dError(f"{len(titles)} titles for {len(generated)} panels")
-    real = _as_points(real_points, "real_points", allow_empty=False)
-    curve_xy = _as_curve(curve)
-    limits = _resolve_bounds(real, curve_xy, bounds)
+    real = as_points(real_points, "real_points", allow_empty=False)
+    curve_xy = as_curve(curve)
+    limits = resolve_bounds(real, curve_xy, bounds)
     columns = min(5, len(generated))
     rows = math.ceil(len(generated) / columns)
     fig = Figure(figsize=(2.4 * columns, 2.5 * rows), dpi=80, layout="constrained")
@@ -241,13 +228,13 @@ def plot_grid(
         if i >= len(generated):
             ax.set_axis_off()
             continue
-        fake = _as_points(generated[i], f"generated[{i}]", allow_empty=True)
-        _draw_background(ax, real, curve_xy, limits, marker_size=1.5)
+        fake = as_points(generated[i], f"generated[{i}]", allow_empty=True)
+        draw_background(ax, real, curve_xy, limits, marker_size=1.5)
         ax.plot(fake[:, 0], fake[:, 1], "o", ms=1.8, color=GENERATED_COLOR)
         ax.tick_params(labelsize=6)
         if titles is not None:
             ax.set_title(titles[i], fontsize=7)
-    return _save_figure(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_quality(epochs: Sequence[int], curves: Mapping[str, Sequence[float]], path: PathArg) -> Path:
@@ -285,225 +272,13 @@ def plot_quality(epochs: Sequence[int], curves: Mapping[str, Sequence[float]], p
         ax.grid(True, lw=0.4, alpha=0.5)
     axes[0].set_title("Quality")
     axes[-1].set_xlabel("epoch")
-    return _save_figure(fig, path)
-
-
-def animate(
-    snapshots: Sequence[tuple[int, np.ndarray]],
-    real_points: np.ndarray,
-    path: PathArg,
-    *,
-    curve: Curve | None = None,
-    bounds: Bounds | None = None,
-    fps: int = 25,
-    dpi: int = 72,
-) -> Path:
-    """Animates the generated points, one frame per snapshot, over the real points.
-
-    Celluloid's `Camera` records which artists belong to each frame; the static
-    background (axes, curve, real points, legend) is rendered once and each frame
-    only draws its own points and "epoch N" label on top of it. ".gif" is written
-    with Pillow (always available), ".mp4" by piping frames to ffmpeg.
-
-    Args:
-        snapshots: (epoch, (n, 2) array of generated points) per frame.
-        real_points: (n, 2) array of real points.
-        path: ".gif" or ".mp4" file to write.
-        curve: (x, y) arrays of the true curve, or None.
-        bounds: ((xmin, xmax), (ymin, ymax)) to show, padded by 5%; None fits
-            the real points and the curve.
-        fps: Frames per second.
-        dpi: Resolution; the frame is 4 in square, so 72 gives 288 x 288 px.
-
-    Returns:
-        The path written.
-
-    Raises:
-        Gan1dError: On empty snapshots, malformed arrays, a suffix other than
-            .gif/.mp4, .mp4 without ffmpeg, or fps/dpi below 1.
-    """
-    final = Path(path)
-    suffix = final.suffix.lower()
-    if suffix not in (".gif", ".mp4"):
-        raise Gan1dError(f"unsupported animation format {final.suffix or final.name!r}; use .gif or .mp4")
-    if suffix == ".mp4" and not ffmpeg_available():
-        raise Gan1dError(_MP4_ERROR)
-    if isinstance(fps, bool) or not isinstance(fps, int) or fps < 1:
-        raise Gan1dError(f"fps must be a positive int, got {fps!r}")
-    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 1:
-        raise Gan1dError(f"dpi must be a positive int, got {dpi!r}")
-    if len(snapshots) == 0:
-        raise Gan1dError("no snapshots to animate")
-    try:
-        frames = [(int(epoch), points) for epoch, points in snapshots]
-    except (TypeError, ValueError):
-        raise Gan1dError("snapshots must be (epoch, points) pairs") from None
-    frames = [(epoch, _as_points(points, f"snapshot of epoch {epoch}", allow_empty=True)) for epoch, points in frames]
-    real = _as_points(real_points, "real_points", allow_empty=False)
-    curve_xy = _as_curve(curve)
-    limits = _resolve_bounds(real, curve_xy, bounds)
-    rendered = _render_frames(frames, real, curve_xy, limits, dpi)
-    with atomic_path(final) as tmp:
-        if suffix == ".gif":
-            _write_gif(rendered, tmp, fps)
-        else:
-            _write_mp4(rendered, tmp, fps)
-    return final
-
-
-# --- animation internals -------------------------------------------------------
-
-
-def _render_frames(
-    frames: list[tuple[int, np.ndarray]],
-    real: np.ndarray,
-    curve: Curve | None,
-    limits: Bounds,
-    dpi: int,
-) -> Iterator[np.ndarray]:
-    """Yields each frame as an (h, w, 3) uint8 RGB array, rendering lazily."""
-    fig, ax = _new_figure((_ANIM_INCHES, _ANIM_INCHES), dpi=dpi, layout=None)
-    # Fixed margins, in figure fractions so they hold at any dpi, leave a strip above
-    # the axes for the legend and the label (constrained layout would not reserve it).
-    fig.subplots_adjust(left=0.15, right=0.96, bottom=0.11, top=0.91)
-    canvas = fig.canvas
-    assert isinstance(canvas, FigureCanvasAgg)
-    _draw_background(ax, real, curve, limits, marker_size=3.0)
-    # The legend lives above the axes so moving points never hide it, and is added
-    # with add_artist rather than ax.legend(): Camera.snap re-adds `ax.legend_` to
-    # the axes on every snap, which would stack one legend copy per frame.
-    handles: list[Artist] = [
-        *ax.get_lines(),
-        Line2D([], [], ls="", marker="o", ms=3.0, color=GENERATED_COLOR),
-    ]
-    # Short labels: the legend shares one 4-inch row with the "epoch N" label.
-    labels = [*(["curve"] if curve is not None else []), "real", "generated"]
-    legend = Legend(
-        ax,
-        handles,
-        labels,
-        loc="lower left",
-        bbox_to_anchor=(0.0, 1.0),
-        ncols=len(handles),
-        frameon=False,
-        fontsize=8,
-        borderaxespad=0.2,
-        handlelength=1.2,
-        columnspacing=0.8,
-        handletextpad=0.4,
-    )
-    ax.add_artist(legend)
-    camera = Camera(fig)
-    # The first snap takes the static artists, so later snaps hold one frame each.
-    camera.snap()
-    # One full draw lays out the figure; frames are then blitted onto a copy of it,
-    # which is what makes 250 frames cheap. No later full draw happens, so the
-    # frame artists accumulating in the axes are only drawn in their own frame.
-    canvas.draw()
-    background = canvas.copy_from_bbox(fig.bbox)
-    for epoch, points in frames:
-        ax.plot(points[:, 0], points[:, 1], "o", ms=3.0, color=GENERATED_COLOR)
-        ax.text(
-            1.0,
-            1.01,
-            f"epoch {epoch}",
-            transform=ax.transAxes,
-            ha="right",
-            va="bottom",
-            fontsize=9,
-        )
-        artists: list[Artist] = camera.snap()
-        canvas.restore_region(background)
-        for artist in artists:
-            ax.draw_artist(artist)
-        yield np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
-
-
-def _write_gif(rendered: Iterator[np.ndarray], tmp: Path, fps: int) -> None:
-    """Writes RGB frames as a looping GIF with one shared adaptive palette."""
-    first = Image.fromarray(next(rendered))
-    # The palette comes from the first frame; its legend already shows every colour
-    # a frame uses, so later frames map cleanly onto it.
-    palette = first.quantize(_GIF_COLORS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    n_colors = len(palette.getpalette() or []) // 3
-    images = [palette]
-    for rgb in rendered:
-        image = Image.fromarray(rgb).quantize(palette=palette, dither=Image.Dither.NONE)
-        if image.tobytes() == images[-1].tobytes():
-            # Pillow merges identical consecutive frames (e.g. a repeated epoch);
-            # nudging one corner pixel keeps exactly one GIF frame per snapshot.
-            corner = image.getpixel((0, 0))
-            assert isinstance(corner, int)
-            image.putpixel((0, 0), (corner + 1) % n_colors)
-        images.append(image)
-    # Browsers slow GIF frames shorter than 20 ms down to 100 ms, so cap the rate.
-    duration = max(20, round(1000 / fps))
-    images[0].save(
-        tmp,
-        format="GIF",
-        save_all=True,
-        append_images=images[1:],
-        duration=duration,
-        loop=0,
-        optimize=False,
-    )
-
-
-def _write_mp4(rendered: Iterator[np.ndarray], tmp: Path, fps: int) -> None:
-    """Pipes RGB frames to ffmpeg for an H.264 MP4 that common players accept."""
-    first = next(rendered)
-    height, width = first.shape[:2]
-    command = [
-        FFMpegWriter.bin_path(), "-y", "-hide_banner", "-loglevel", "error",
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
-        "-r", str(fps),
-        "-i", "pipe:0", "-an", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-        # yuv420p needs even sizes; an odd dpi gives odd ones.
-        "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2:color=white",
-        "-f", "mp4", str(tmp),
-    ]  # fmt: skip
-    try:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-    except OSError as error:
-        raise Gan1dError(f"{_MP4_ERROR} ({error.strerror})") from None
-    stdin, stderr_pipe = process.stdin, process.stderr
-    assert stdin is not None
-    assert stderr_pipe is not None
-    try:
-        try:
-            stdin.write(first.tobytes())
-            for rgb in rendered:
-                stdin.write(rgb.tobytes())
-        except BrokenPipeError:
-            pass  # ffmpeg stopped early; its stderr below says why
-        finally:
-            # Closing stdin ends ffmpeg's input; a pipe it already left may not flush.
-            with contextlib.suppress(BrokenPipeError):
-                stdin.close()
-        # With -loglevel error the stderr text is short, so reading it after the
-        # frames cannot dead-lock on a full pipe.
-        stderr = stderr_pipe.read().decode(errors="replace").strip()
-        returncode = process.wait()
-    except BaseException:
-        process.kill()
-        process.wait()
-        raise
-    finally:
-        stderr_pipe.close()
-    if returncode != 0:
-        last = stderr.splitlines()[-1] if stderr else f"exit status {returncode}"
-        raise Gan1dError(f"ffmpeg could not write the mp4: {last}; use --animation gif")
+    return save_figure(fig, path)
 
 
 # --- shared helpers -------------------------------------------------------------
 
 
-def _new_figure(
+def new_figure(
     size: tuple[float, float], dpi: int = 100, layout: Literal["constrained"] | None = "constrained"
 ) -> tuple[Figure, Axes]:
     """A pyplot-free figure with an Agg canvas and one axes."""
@@ -512,7 +287,7 @@ def _new_figure(
     return fig, fig.add_subplot()
 
 
-def _draw_background(
+def draw_background(
     ax: Axes,
     real: np.ndarray,
     curve: Curve | None,
@@ -539,7 +314,7 @@ def _draw_background(
     ax.grid(True, lw=0.4, alpha=0.4)
 
 
-def _save_figure(fig: Figure, path: PathArg) -> Path:
+def save_figure(fig: Figure, path: PathArg) -> Path:
     """Saves a figure atomically; the path's suffix picks the format."""
     final = Path(path)
     fmt = final.suffix.lower().lstrip(".")
@@ -550,7 +325,7 @@ def _save_figure(fig: Figure, path: PathArg) -> Path:
     return final
 
 
-def _resolve_bounds(real: np.ndarray, curve: Curve | None, bounds: Bounds | None) -> Bounds:
+def resolve_bounds(real: np.ndarray, curve: Curve | None, bounds: Bounds | None) -> Bounds:
     """Padded axis limits: the given bounds, or those of the real points and curve."""
     if bounds is None:
         xs = [real[:, 0]] + ([curve[0]] if curve is not None else [])
@@ -579,7 +354,7 @@ def _pad(lo: float, hi: float) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
-def _as_points(points: np.ndarray, name: str, *, allow_empty: bool) -> np.ndarray:
+def as_points(points: np.ndarray, name: str, *, allow_empty: bool) -> np.ndarray:
     try:
         array = np.asarray(points, dtype=float)
     except (TypeError, ValueError):
@@ -591,7 +366,7 @@ def _as_points(points: np.ndarray, name: str, *, allow_empty: bool) -> np.ndarra
     return array
 
 
-def _as_curve(curve: Curve | None) -> Curve | None:
+def as_curve(curve: Curve | None) -> Curve | None:
     if curve is None:
         return None
     try:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
+import numbers
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -13,17 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from gan1d.config import TrainConfig
 from gan1d.errors import Gan1dError
+from gan1d.runs import RunFolder, write_csv, write_json
 from gan1d.targets import FunctionTarget, MixtureTarget, Target
-from gan1d.training import (
-    DEFAULT_PRESET,
-    METRIC_POINTS,
-    METRIC_SEED,
-    TrainConfig,
-    build_gan,
-    prepare_out_dir,
-    write_csv,
-)
+from gan1d.training import METRIC_POINTS, METRIC_SEED
 
 __all__ = [
     "HIGHER_IS_BETTER",
@@ -37,7 +31,7 @@ __all__ = [
 
 # A run succeeds when every listed metric meets its threshold: at most the value,
 # or at least it for the metrics in HIGHER_IS_BETTER.
-# On a curve (issue 4's bar):
+# On a curve: close to uniform in x, and on the curve.
 SUCCESS_THRESHOLDS: Mapping[str, float] = {"x_w1": 0.02, "curve_residual": 0.02}
 # On a Gaussian mixture: no mode dropped (added per target) and few points off the modes.
 MIXTURE_THRESHOLDS: Mapping[str, float] = {"high_quality": 0.9}
@@ -89,7 +83,7 @@ class SweepResult:
         names = self.metric_names
         medians = {name: float(np.nanmedian([run[name] for run in self.runs])) for name in names}
         means = {name: self.mean(name)[0] for name in names}
-        errors = {name: _json_float(self.mean(name)[1]) for name in names}
+        errors = {name: self.mean(name)[1] for name in names}
         return {
             "function": self.config.function,
             "domain": list(self.config.domain) if self.config.domain else None,
@@ -110,13 +104,11 @@ class SweepResult:
 
 
 def sweep(
-    function: str = "square",
-    domain: tuple[float, float] | None = None,
+    target: str = "square",
     seeds: int | Sequence[int] = 10,
-    epochs: int | None = None,
-    preset: str = DEFAULT_PRESET,
-    out_dir: str | os.PathLike[str] | None = None,
     *,
+    config: TrainConfig | None = None,
+    out_dir: str | os.PathLike[str] | RunFolder | None = None,
     vectorized: bool | None = None,
     thresholds: Mapping[str, float] | None = None,
     overwrite: bool = False,
@@ -125,18 +117,17 @@ def sweep(
     """Trains one configuration on many seeds and scores each against `thresholds`.
 
     Args:
-        function: Built-in target name or expression in `x`.
-        domain: `(lo, hi)` of x, or None for the target's default.
+        target: Built-in target name or expression in `x`.
         seeds: How many seeds (0, 1, ...), or the seeds themselves.
-        epochs: Training steps per seed; None for the preset's, else 5000.
-        preset: Named settings (see `gan1d.training.PRESETS`).
+        config: A ready `TrainConfig` (its `seed` is replaced by each seed);
+            otherwise one is made from `target` and `options`.
         out_dir: Folder for `sweep.json`, `sweep.csv` and `samples.png`; None writes nothing.
         vectorized: Train all seeds in one computation (JAX only); None picks it
             where the backend allows.
         thresholds: Metric -> the worst value that counts as a success (a lower
             bound for `HIGHER_IS_BETTER` metrics); None for `default_thresholds`.
         overwrite: Replace gan1d's files in a non-empty `out_dir`.
-        **options: Other `TrainConfig` fields (`batch_size`, `latent_dim`, ...).
+        **options: `TrainConfig` fields (`preset`, `domain`, `epochs`, `batch_size`, ...).
 
     Returns:
         A `SweepResult`.
@@ -144,12 +135,11 @@ def sweep(
     Raises:
         Gan1dError: On bad input, before anything is trained or written.
     """
-    seed_list = list(range(seeds)) if isinstance(seeds, int) else [int(s) for s in seeds]
-    if not seed_list or any(s < 0 for s in seed_list) or (isinstance(seeds, int) and seeds <= 0):
-        raise Gan1dError(f"seeds must be a positive count or a list of seeds >= 0, got {seeds!r}")
-    config = TrainConfig(
-        function=function, domain=domain, epochs=epochs, preset=preset, snapshot_every=0, animation="none", **options
-    ).resolved()
+    seed_list = _seed_list(seeds)
+    if config is None:
+        config = TrainConfig.from_preset(**{"function": target, **options, "snapshot_every": 0, "animation": "none"})
+    elif options:
+        raise Gan1dError("give either config= or settings, not both")
     from gan1d import metrics
 
     distribution = config.target()
@@ -164,52 +154,76 @@ def sweep(
     from keras import ops
 
     from gan1d import backend
+    from gan1d.loop import fit_target_many
+    from gan1d.models import build_gan
 
     if vectorized and backend.vectorize is None:
         raise Gan1dError("vectorized sweeps need the JAX backend; TensorFlow trains the seeds one after another")
-    run_dir = prepare_out_dir(out_dir, overwrite=overwrite) if out_dir is not None else None
-    gans = [build_gan(config, seed, distribution=distribution) for seed in seed_list]
-    start = time.perf_counter()
-    finals, d_losses, g_losses = gans[0].fit_target_many(
-        distribution,
-        [gan.copy_state() for gan in gans],
-        config.epochs or 0,
-        config.batch_size or 0,
-        vectorized=vectorized is not False,
+    folder = (
+        out_dir if isinstance(out_dir, RunFolder) or out_dir is None else RunFolder.claim(out_dir, overwrite=overwrite)
     )
-    train_seconds = time.perf_counter() - start
-    mode = "vectorized" if backend.vectorize is not None and vectorized is not False else "sequential"
-
-    runs, samples = [], []
-    for seed, gan, state, d_row, g_row in zip(seed_list, gans, finals, d_losses, g_losses, strict=True):
-        gan.write_state(state)
-        points = gan.generate(METRIC_POINTS, seed=METRIC_SEED)
-        scores = metrics.summarize(points, distribution)
-        finite = all(math.isfinite(value) for name, value in scores.items() if name != "reverse_kl")
-        success = finite and all(_meets(name, scores[name], limit) for name, limit in limits.items())
-        runs.append(
-            {
-                "seed": seed,
-                **scores,
-                "final_d_loss": float(d_row[-1]),
-                "final_g_loss": float(g_row[-1]),
-                "success": success,
-            }
+    try:
+        gans = [build_gan(config, seed, distribution=distribution) for seed in seed_list]
+        start = time.perf_counter()
+        finals, d_losses, g_losses = fit_target_many(
+            gans[0],
+            distribution,
+            [gan.copy_state() for gan in gans],
+            config.epochs,
+            config.batch_size,
+            vectorized=vectorized is not False,
         )
-        samples.append(np.asarray(ops.convert_to_numpy(points)))
-    result = SweepResult(
-        config=config,
-        seeds=seed_list,
-        runs=runs,
-        samples=samples,
-        thresholds=limits,
-        mode=mode,
-        train_seconds=train_seconds,
-        out_dir=run_dir,
-    )
-    if run_dir is not None:
-        write_sweep(result, distribution, run_dir)
+        train_seconds = time.perf_counter() - start
+        mode = "vectorized" if backend.vectorize is not None and vectorized is not False else "sequential"
+
+        runs, samples = [], []
+        for seed, gan, state, d_row, g_row in zip(seed_list, gans, finals, d_losses, g_losses, strict=True):
+            gan.write_state(state)
+            points = gan.generate(METRIC_POINTS, seed=METRIC_SEED)
+            scores = metrics.summarize(points, distribution)
+            finite = all(math.isfinite(value) for name, value in scores.items() if name != "reverse_kl")
+            success = finite and all(_meets(name, scores[name], limit) for name, limit in limits.items())
+            runs.append(
+                {
+                    "seed": seed,
+                    **scores,
+                    "final_d_loss": float(d_row[-1]),
+                    "final_g_loss": float(g_row[-1]),
+                    "success": success,
+                }
+            )
+            samples.append(np.asarray(ops.convert_to_numpy(points)))
+        result = SweepResult(
+            config=config,
+            seeds=seed_list,
+            runs=runs,
+            samples=samples,
+            thresholds=limits,
+            mode=mode,
+            train_seconds=train_seconds,
+            out_dir=folder.path if folder is not None else None,
+        )
+        if folder is not None:
+            write_sweep(result, distribution, folder)
+    finally:
+        if folder is not None and not isinstance(out_dir, RunFolder):
+            folder.release()
     return result
+
+
+def _seed_list(seeds: object) -> list[int]:
+    message = f"seeds must be a positive count or a list of seeds >= 0, got {seeds!r}"
+    if isinstance(seeds, bool):
+        raise Gan1dError(message)
+    if isinstance(seeds, numbers.Integral):
+        if seeds <= 0:
+            raise Gan1dError(message)
+        return list(range(int(seeds)))
+    if isinstance(seeds, str | bytes) or not isinstance(seeds, Sequence) or not seeds:
+        raise Gan1dError(message)
+    if any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0 for s in seeds):
+        raise Gan1dError(message)
+    return [int(s) for s in seeds]
 
 
 def default_thresholds(distribution: Target) -> dict[str, float]:
@@ -224,10 +238,6 @@ def default_thresholds(distribution: Target) -> dict[str, float]:
 
 def _meets(name: str, value: float, limit: float) -> bool:
     return math.isfinite(value) and (value >= limit if name in HIGHER_IS_BETTER else value <= limit)
-
-
-def _json_float(value: float) -> float | None:
-    return value if math.isfinite(value) else None
 
 
 def describe_run(run: Mapping[str, Any]) -> str:
@@ -251,24 +261,22 @@ def _short(run: Mapping[str, Any]) -> str:
     return f"energy {run['energy_distance']:.3g}"
 
 
-def write_sweep(result: SweepResult, distribution: Target, run_dir: Path) -> dict[str, Path]:
+def write_sweep(result: SweepResult, distribution: Target, folder: RunFolder) -> dict[str, Path]:
     """Writes `sweep.json`, `sweep.csv` and the grid `samples.png`; returns name -> path."""
     from gan1d import plots
-    from gan1d.files import atomic_path
-    from gan1d.training import curve_of
 
-    paths = {name: run_dir / name for name in ("sweep.json", "sweep.csv", "samples.png")}
-    with atomic_path(paths["sweep.json"]) as tmp:
-        tmp.write_text(json.dumps(result.summary(), indent=2) + "\n")
+    paths = {name: folder / name for name in ("sweep.json", "sweep.csv", "samples.png")}
+    write_json(paths["sweep.json"], result.summary())
     columns = {name: [run[name] for run in result.runs] for name in result.runs[0]}
     write_csv(paths["sweep.csv"], columns)
     titles = [f"seed {run['seed']} {'ok' if run['success'] else 'miss'}\n{_short(run)}" for run in result.runs]
+    curve = distribution.curve()
     plots.plot_grid(
         [points[:GRID_POINTS] for points in result.samples],
         distribution.sample(200, seed=0),
         paths["samples.png"],
         titles=titles,
-        curve=curve_of(distribution),
+        curve=curve,
         bounds=distribution.bounds,
     )
     return paths

@@ -1,58 +1,55 @@
 """Target distributions: the points on the plane that a GAN learns to generate.
 
-A :class:`Target` is a distribution of points ``(x, y)``: a :class:`FunctionTarget`
-(points ``(x, f(x))`` with ``x`` uniform on a domain ``[lo, hi]``), a
-:class:`MixtureTarget` (Gaussian modes: ``ring`` and ``grid``, the mode-collapse
-benchmarks) or :class:`MoonsTarget` (``moons``). Each implements ``_sample``,
-``_sample_tensor``, ``bounds`` and ``describe``.
+A `Target` is a distribution of points `(x, y)`: a `FunctionTarget` (points
+`(x, f(x))` with `x` uniform on a domain `[lo, hi]`), a `MixtureTarget` (Gaussian
+modes: `ring` and `grid`, the mode-collapse benchmarks) or `MoonsTarget` (`moons`).
+Each draws points with numpy (`sample`) and with keras.random inside a compiled
+training loop (`sample_tensor`).
 
 Built-in targets (name: expression on its default domain):
 
-- ``square``: ``x**2`` on [-0.5, 0.5] (the default, from the seed article)
-- ``cube``: ``x**3 - x`` on [-1.5, 1.5]
-- ``sine``: ``sin(3*x)`` on [-1, 1]
-- ``abs``: ``abs(x)`` on [-0.5, 0.5]
-- ``gauss``: ``exp(-8*x**2)`` on [-1, 1]
-- ``exp``: ``exp(x)`` on [0, 1]
-- ``sqrt``: ``sqrt(x)`` on [0, 1]
+- `square`: `x**2` on [-0.5, 0.5] (the default, from the seed article)
+- `cube`: `x**3 - x` on [-1.5, 1.5]
+- `sine`: `sin(3*x)` on [-1, 1]
+- `abs`: `abs(x)` on [-0.5, 0.5]
+- `gauss`: `exp(-8*x**2)` on [-1, 1]
+- `exp`: `exp(x)` on [0, 1]
+- `sqrt`: `sqrt(x)` on [0, 1]
 
-Any other string is read as an expression in ``x`` (see :func:`parse_expression`);
-its default domain is [-0.5, 0.5]. An expression without ``x`` (``"0.3"``) is
-allowed and gives a horizontal line. A Python callable ``f(x) -> y`` on float64
-numpy arrays is accepted too.
+Any other string is read as an expression in `x` (see `gan1d.expressions`); its
+default domain is [-0.5, 0.5]. A Python callable `f(x) -> y` on float64 numpy
+arrays is accepted too.
 """
 
 from __future__ import annotations
 
 import abc
-import ast
 import dataclasses
 import functools
 import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, TypeAlias
+from typing import Any
 
 import numpy as np
 
 from gan1d.errors import Gan1dError
+from gan1d.expressions import EXPRESSION_CONSTANTS, ParsedExpression, parse_expression
 
 __all__ = [
     "BUILTIN_TARGETS",
     "DEFAULT_DOMAIN",
-    "EXPRESSION_CONSTANTS",
-    "EXPRESSION_FUNCTIONS",
     "MAX_ABS_VALUE",
-    "MAX_EXPRESSION_LENGTH",
+    "MIN_DOMAIN_WIDTH",
+    "MIN_RELATIVE_WIDTH",
     "PLANAR_TARGETS",
     "POOL_SEED",
     "POOL_SIZE",
     "FunctionTarget",
     "MixtureTarget",
     "MoonsTarget",
-    "ParsedExpression",
     "Target",
-    "parse_expression",
     "target",
 ]
 
@@ -72,11 +69,14 @@ BUILTIN_TARGETS: Mapping[str, tuple[str, tuple[float, float]]] = MappingProxyTyp
 DEFAULT_DOMAIN: tuple[float, float] = (-0.5, 0.5)
 """Domain of expressions and callables when none is given."""
 
-MAX_EXPRESSION_LENGTH = 200
-"""Longest expression string accepted, in characters."""
-
 MAX_ABS_VALUE = 1e6
 """Largest |x| of a domain and largest |f(x)| on it; float32 training needs less."""
+
+MIN_DOMAIN_WIDTH = 1e-6
+"""Narrowest domain accepted, HI - LO."""
+
+MIN_RELATIVE_WIDTH = 1e-4
+"""Narrowest domain accepted relative to its size: about a thousand float32 steps."""
 
 POOL_SIZE = 65_536
 """Points a callable target draws once on the host for :meth:`Target.sample_tensor`."""
@@ -85,387 +85,6 @@ POOL_SEED = 20_240_601
 """Fixed numpy seed of that pool, so runs with a callable target are reproducible."""
 
 _GRID_POINTS = 10_001
-
-EXPRESSION_CONSTANTS: Mapping[str, float] = MappingProxyType({"pi": math.pi, "e": math.e, "tau": math.tau})
-"""Named constants an expression may use besides ``x``."""
-
-# name -> (arity, numpy function name, keras.ops function name). Only functions
-# that exist under the same meaning in both numpy and keras.ops belong here.
-EXPRESSION_FUNCTIONS: Mapping[str, tuple[int, str, str]] = MappingProxyType(
-    {
-        "sin": (1, "sin", "sin"),
-        "cos": (1, "cos", "cos"),
-        "tan": (1, "tan", "tan"),
-        "sinh": (1, "sinh", "sinh"),
-        "cosh": (1, "cosh", "cosh"),
-        "tanh": (1, "tanh", "tanh"),
-        "arcsin": (1, "arcsin", "arcsin"),
-        "arccos": (1, "arccos", "arccos"),
-        "arctan": (1, "arctan", "arctan"),
-        "asin": (1, "arcsin", "arcsin"),
-        "acos": (1, "arccos", "arccos"),
-        "atan": (1, "arctan", "arctan"),
-        "exp": (1, "exp", "exp"),
-        "expm1": (1, "expm1", "expm1"),
-        "log": (1, "log", "log"),
-        "log1p": (1, "log1p", "log1p"),
-        "log2": (1, "log2", "log2"),
-        "log10": (1, "log10", "log10"),
-        "sqrt": (1, "sqrt", "sqrt"),
-        "square": (1, "square", "square"),
-        "abs": (1, "abs", "abs"),
-        "sign": (1, "sign", "sign"),
-        "floor": (1, "floor", "floor"),
-        "ceil": (1, "ceil", "ceil"),
-        "minimum": (2, "minimum", "minimum"),
-        "maximum": (2, "maximum", "maximum"),
-        "min": (2, "minimum", "minimum"),
-        "max": (2, "maximum", "maximum"),
-    }
-)
-"""Functions an expression may call: name -> (arity, numpy name, keras.ops name)."""
-
-# ast operator -> numpy / keras.ops function name.
-_BINARY_OPS: Mapping[type[ast.operator], str] = MappingProxyType(
-    {
-        ast.Add: "add",
-        ast.Sub: "subtract",
-        ast.Mult: "multiply",
-        ast.Div: "divide",
-        ast.Pow: "power",
-    }
-)
-
-_FUNCTION_LIST = ", ".join(EXPRESSION_FUNCTIONS)
-_ALLOWED_SUMMARY = f"allowed: x, numbers, pi, e, tau, + - * / **, parentheses and the functions {_FUNCTION_LIST}"
-
-# Constructs that people (or attackers) try; each gets a message naming it.
-_FORBIDDEN_NODES: Mapping[type[ast.AST], str] = MappingProxyType(
-    {
-        ast.Attribute: "attribute access is not allowed",
-        ast.Subscript: "indexing is not allowed",
-        ast.Lambda: "lambda is not allowed",
-        ast.IfExp: "conditional expressions are not allowed",
-        ast.Compare: "comparisons are not allowed",
-        ast.BoolOp: "'and'/'or' are not allowed",
-        ast.ListComp: "comprehensions are not allowed",
-        ast.SetComp: "comprehensions are not allowed",
-        ast.DictComp: "comprehensions are not allowed",
-        ast.GeneratorExp: "comprehensions are not allowed",
-        ast.Tuple: "tuples are not allowed",
-        ast.List: "lists are not allowed",
-        ast.Dict: "dicts are not allowed",
-        ast.Set: "sets are not allowed",
-        ast.NamedExpr: "':=' is not allowed",
-        ast.JoinedStr: "f-strings are not allowed",
-        ast.Starred: "'*' unpacking is not allowed",
-        ast.Await: "'await' is not allowed",
-    }
-)
-
-
-# --------------------------------------------------------------------------------
-# Expressions: parsed once into a small tree, then interpreted against numpy or
-# keras.ops. Nothing is ever handed to eval/exec/compile.
-# --------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class _Num:
-    value: float
-
-
-@dataclasses.dataclass(frozen=True)
-class _Var:
-    pass
-
-
-@dataclasses.dataclass(frozen=True)
-class _Neg:
-    operand: _Node
-
-
-@dataclasses.dataclass(frozen=True)
-class _Bin:
-    op: str  # keras.ops / numpy function name: add, subtract, multiply, divide, power
-    left: _Node
-    right: _Node
-
-
-@dataclasses.dataclass(frozen=True)
-class _Call:
-    func: str  # key of EXPRESSION_FUNCTIONS
-    args: tuple[_Node, ...]
-
-
-_Node: TypeAlias = "_Num | _Var | _Neg | _Bin | _Call"
-
-
-class _ExpressionError(Exception):
-    """Internal: a problem found while validating; turned into a Gan1dError."""
-
-
-def _convert(node: ast.AST) -> _Node:
-    """Translate a whitelisted AST node into the internal tree, folding constants."""
-    if isinstance(node, ast.Expression):
-        return _convert(node.body)
-    if isinstance(node, ast.Constant):
-        value = node.value
-        # bool is an int subclass; True + x is almost certainly a mistake.
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _ExpressionError(f"{type(value).__name__} literal {value!r} is not allowed; only real numbers")
-        try:
-            return _Num(float(value))
-        except OverflowError:  # huge int literal
-            return _Num(math.inf)
-    if isinstance(node, ast.Name):
-        if node.id == "x":
-            return _Var()
-        if node.id in EXPRESSION_CONSTANTS:
-            return _Num(EXPRESSION_CONSTANTS[node.id])
-        if node.id in EXPRESSION_FUNCTIONS:
-            raise _ExpressionError(f"function {node.id!r} must be called, e.g. {node.id}(x)")
-        raise _ExpressionError(f"unknown name {node.id!r}")
-    if isinstance(node, ast.UnaryOp):
-        if isinstance(node.op, ast.UAdd):
-            return _convert(node.operand)
-        if isinstance(node.op, ast.USub):
-            return _fold(_Neg(_convert(node.operand)))
-        raise _ExpressionError(f"unary operator {_op_text(node.op)} is not allowed; only + and -")
-    if isinstance(node, ast.BinOp):
-        if isinstance(node.op, ast.BitXor):
-            raise _ExpressionError("'^' is not allowed; use '**' for powers, e.g. x**2")
-        op_name = _BINARY_OPS.get(type(node.op))
-        if op_name is None:
-            raise _ExpressionError(f"operator {_op_text(node.op)} is not allowed")
-        return _fold(_Bin(op_name, _convert(node.left), _convert(node.right)))
-    if isinstance(node, ast.Call):
-        return _convert_call(node)
-    for kind, message in _FORBIDDEN_NODES.items():
-        if isinstance(node, kind):
-            raise _ExpressionError(message)
-    raise _ExpressionError(f"{type(node).__name__} is not allowed")
-
-
-def _convert_call(node: ast.Call) -> _Node:
-    if isinstance(node.func, ast.Attribute):
-        raise _ExpressionError("attribute access is not allowed")
-    if not isinstance(node.func, ast.Name):
-        raise _ExpressionError("only named functions can be called, e.g. sin(x)")
-    name = node.func.id
-    if name not in EXPRESSION_FUNCTIONS:
-        raise _ExpressionError(f"unknown function {name!r}")
-    if node.keywords:
-        raise _ExpressionError(f"keyword arguments are not allowed in {name}()")
-    arity = EXPRESSION_FUNCTIONS[name][0]
-    if len(node.args) != arity:
-        raise _ExpressionError(f"{name}() takes {arity} argument{'s' if arity > 1 else ''}, got {len(node.args)}")
-    return _fold(_Call(name, tuple(_convert(arg) for arg in node.args)))
-
-
-def _op_text(op: ast.AST) -> str:
-    symbols = {
-        ast.Mod: "'%'",
-        ast.FloorDiv: "'//'",
-        ast.MatMult: "'@'",
-        ast.BitAnd: "'&'",
-        ast.BitOr: "'|'",
-        ast.LShift: "'<<'",
-        ast.RShift: "'>>'",
-        ast.Not: "'not'",
-        ast.Invert: "'~'",
-    }
-    return symbols.get(type(op), type(op).__name__)
-
-
-def _fold(node: _Node) -> _Node:
-    """Evaluate x-free subtrees once in float64; the tensor path sees one constant."""
-    children: tuple[_Node, ...]
-    if isinstance(node, _Neg):
-        children = (node.operand,)
-    elif isinstance(node, _Bin):
-        children = (node.left, node.right)
-    elif isinstance(node, _Call):
-        children = node.args
-    else:
-        return node
-    if all(isinstance(child, _Num) for child in children):
-        # float64 numpy, not Python floats: 9.0**9**9 must give inf, not OverflowError.
-        with np.errstate(all="ignore"):
-            value = _evaluate(node, np.float64(0.0), _NUMPY_OPS)
-        if not math.isfinite(value):
-            raise _ExpressionError("a constant part of it is not finite (it overflows or is undefined)")
-        return _Num(float(value))
-    return node
-
-
-class _Ops(abc.ABC):
-    """The operations the interpreter needs, for one array library."""
-
-    @abc.abstractmethod
-    def constant(self, value: float) -> Any: ...
-
-    @abc.abstractmethod
-    def negative(self, a: Any) -> Any: ...
-
-    @abc.abstractmethod
-    def apply(self, name: str, args: Sequence[Any]) -> Any:
-        """Apply a binary op name (add, ...) or an EXPRESSION_FUNCTIONS key."""
-
-
-class _NumpyOps(_Ops):
-    def constant(self, value: float) -> Any:
-        return np.float64(value)
-
-    def negative(self, a: Any) -> Any:
-        return np.negative(a)
-
-    def apply(self, name: str, args: Sequence[Any]) -> Any:
-        fn_name = EXPRESSION_FUNCTIONS[name][1] if name in EXPRESSION_FUNCTIONS else name
-        return getattr(np, fn_name)(*args)
-
-
-class _KerasOps(_Ops):
-    def __init__(self) -> None:
-        import keras  # lazily: importing gan1d.targets must not need a framework
-
-        self._ops = keras.ops
-
-    def constant(self, value: float) -> Any:
-        # np.float32, not a Python float: keeps every op float32 under both backends.
-        return np.float32(value)
-
-    def negative(self, a: Any) -> Any:
-        return self._ops.negative(a)
-
-    def apply(self, name: str, args: Sequence[Any]) -> Any:
-        fn_name = EXPRESSION_FUNCTIONS[name][2] if name in EXPRESSION_FUNCTIONS else name
-        return getattr(self._ops, fn_name)(*args)
-
-
-_NUMPY_OPS = _NumpyOps()
-
-
-def _evaluate(node: _Node, x: Any, ops: _Ops) -> Any:
-    if isinstance(node, _Var):
-        return x
-    if isinstance(node, _Num):
-        return ops.constant(node.value)
-    if isinstance(node, _Neg):
-        return ops.negative(_evaluate(node.operand, x, ops))
-    if isinstance(node, _Bin):
-        return ops.apply(node.op, [_evaluate(node.left, x, ops), _evaluate(node.right, x, ops)])
-    return ops.apply(node.func, [_evaluate(arg, x, ops) for arg in node.args])
-
-
-def _uses_x(node: _Node) -> bool:
-    if isinstance(node, _Var):
-        return True
-    if isinstance(node, _Num):
-        return False
-    if isinstance(node, _Neg):
-        return _uses_x(node.operand)
-    if isinstance(node, _Bin):
-        return _uses_x(node.left) or _uses_x(node.right)
-    return any(_uses_x(arg) for arg in node.args)
-
-
-@dataclasses.dataclass(frozen=True)
-class ParsedExpression:
-    """A validated expression in ``x``, evaluable with numpy or keras.ops.
-
-    Attributes:
-        text: The expression as given (stripped).
-    """
-
-    text: str
-    _tree: _Node = dataclasses.field(repr=False, compare=False)
-
-    @property
-    def uses_x(self) -> bool:
-        """Whether the expression depends on ``x`` (False for a constant function)."""
-        return _uses_x(self._tree)
-
-    def numpy(self, x: np.ndarray) -> np.ndarray:
-        """Evaluate on a numpy array.
-
-        Args:
-            x: Any shape; converted to float64.
-
-        Returns:
-            float64 array of the same shape as ``x``. Invalid points give nan/inf
-            silently (numpy warnings are suppressed; callers check finiteness).
-        """
-        x64 = np.asarray(x, dtype=np.float64)
-        with np.errstate(all="ignore"):
-            y = _evaluate(self._tree, x64, _NUMPY_OPS)
-        return np.broadcast_to(np.asarray(y, dtype=np.float64), x64.shape).copy()
-
-    def tensor(self, x: Any) -> Any:
-        """Evaluate with keras.ops, traceable under ``jax.jit`` and ``tf.function``.
-
-        Args:
-            x: float32 backend tensor, any shape.
-
-        Returns:
-            float32 backend tensor of the same shape as ``x``.
-        """
-        import keras
-
-        y = _evaluate(self._tree, x, _KerasOps())
-        # A constant expression evaluates to a scalar; spread it over x.
-        return keras.ops.add(keras.ops.zeros_like(x), y)
-
-
-def parse_expression(text: str) -> ParsedExpression:
-    """Parse and validate an expression in ``x``, e.g. ``"sin(3*x) + x**2"``.
-
-    Only a whitelist is accepted: real number literals, the name ``x``, the
-    constants in :data:`EXPRESSION_CONSTANTS`, ``+ - * / **``, unary ``+``/``-``,
-    parentheses, and calls by bare name of :data:`EXPRESSION_FUNCTIONS` with
-    positional arguments. The text is parsed with :func:`ast.parse` and then
-    interpreted; it is never executed as Python.
-
-    Args:
-        text: The expression, at most :data:`MAX_EXPRESSION_LENGTH` characters.
-
-    Returns:
-        The parsed expression.
-
-    Raises:
-        Gan1dError: If the text is not a string, empty, too long, not valid
-            syntax, or uses anything outside the whitelist.
-    """
-    if not isinstance(text, str):
-        raise Gan1dError(f"target expression must be a string, got {type(text).__name__}")
-    stripped = text.strip()
-    shown = stripped if len(stripped) <= 60 else stripped[:57] + "..."
-    if not stripped:
-        raise Gan1dError(f"target expression is empty; {_ALLOWED_SUMMARY}")
-    if len(stripped) > MAX_EXPRESSION_LENGTH:
-        raise Gan1dError(
-            f"target expression {shown!r} is {len(stripped)} characters long; the limit is {MAX_EXPRESSION_LENGTH}"
-        )
-    try:
-        tree = ast.parse(stripped, mode="eval")
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        reason = exc.msg if isinstance(exc, SyntaxError) else str(exc) or type(exc).__name__
-        hint = "; use '**' for powers" if "^" in stripped else ""
-        raise Gan1dError(
-            f"target expression {shown!r} is not valid syntax ({reason}){hint}; {_ALLOWED_SUMMARY}"
-        ) from None
-    try:
-        node = _convert(tree)
-    except _ExpressionError as exc:
-        raise Gan1dError(f"invalid target expression {shown!r}: {exc}; {_ALLOWED_SUMMARY}") from None
-    except RecursionError:
-        raise Gan1dError(f"target expression {shown!r} is nested too deeply") from None
-    return ParsedExpression(stripped, node)
-
-
-# --------------------------------------------------------------------------------
-# Targets
-# --------------------------------------------------------------------------------
 
 
 def _check_n(n: object) -> int:
@@ -479,21 +98,24 @@ def _seed_message(seed: object) -> str:
 
 
 def _check_domain(domain: object) -> tuple[float, float]:
-    message = f"domain must be two finite numbers LO < HI with |LO|, |HI| <= {MAX_ABS_VALUE:g}, got {domain!r}"
-    if isinstance(domain, (str, bytes)) or not isinstance(domain, (Sequence, np.ndarray)):
+    message = (
+        f"domain must be two finite numbers LO < HI with |LO|, |HI| <= {MAX_ABS_VALUE:g} and HI - LO at least "
+        f"{MIN_DOMAIN_WIDTH:g} and {MIN_RELATIVE_WIDTH:g} of max(|LO|, |HI|), got {domain!r}"
+    )
+    if isinstance(domain, str | bytes) or not isinstance(domain, Sequence | np.ndarray):
         raise Gan1dError(message)
     if len(domain) != 2:
         raise Gan1dError(message)
     values: list[float] = []
     for value in domain:
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise Gan1dError(message)
         values.append(float(value))
     lo, hi = values
     if not (math.isfinite(lo) and math.isfinite(hi)) or max(abs(lo), abs(hi)) > MAX_ABS_VALUE:
         raise Gan1dError(message)
-    # Samples are float32; a domain that collapses there would be a single point.
-    if not np.float32(lo) < np.float32(hi):
+    # Samples are float32: a domain narrower than this holds too few distinct x to learn.
+    if hi - lo < max(MIN_DOMAIN_WIDTH, MIN_RELATIVE_WIDTH * max(abs(lo), abs(hi))):
         raise Gan1dError(message)
     return lo, hi
 
@@ -556,6 +178,10 @@ class Target(abc.ABC):
     def bounds(self) -> tuple[tuple[float, float], tuple[float, float]]:
         """((xmin, xmax), (ymin, ymax)) of the support, unpadded, for plot limits."""
 
+    def curve(self, n: int = 400) -> tuple[np.ndarray, np.ndarray] | None:
+        """`n` points `(x, y)` of the target's curve for pictures, or None for a target without one."""
+        return None
+
     @property
     def scale(self) -> float:
         """Size of the data: the largest absolute coordinate of `bounds` (1 if all are 0).
@@ -595,6 +221,72 @@ def _float32_inside(lo: float, hi: float) -> tuple[float, float]:
     if float(hi32) > hi:
         hi32 = np.nextafter(hi32, np.float32(-np.inf))
     return float(lo32), float(hi32)
+
+
+# Extrema and jumps of f on the check grid that are looked at closely; enough for
+# curves with hundreds of wiggles, bounded so the check stays within milliseconds.
+_MAX_SUSPECTS = 1_000
+# Points per zoom window, and zoom levels (each 16 times narrower).
+_ZOOM_POINTS = 65
+_ZOOM_LEVELS = 8
+# Consecutive float32 numbers checked on each side of where the zoom ends.
+_ULPS = 64
+
+
+def _suspects(grid: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Grid indices where f turns or jumps most, and what to look for there.
+
+    Returns:
+        Indices, and per index +1 (a local maximum: look for larger values), -1 (a
+        local minimum: look for smaller ones) or 0 (a steep step: look for the
+        steepest part).
+    """
+    slopes = np.diff(y)
+    signs = np.sign(slopes)
+    turns = np.flatnonzero(signs[1:] != signs[:-1]) + 1
+    turns = turns[np.argsort(-np.abs(y[turns] - np.median(y)))][:_MAX_SUSPECTS]
+    kinds = np.where(slopes[turns - 1] > 0, 1, -1)
+    steep = np.argsort(-np.abs(slopes))[:_MAX_SUSPECTS]
+    ends = np.array([0, len(grid) - 1])
+    indices = np.concatenate([turns, steep, ends])
+    return indices, np.concatenate([kinds, np.zeros(len(steep) + 2, dtype=int)])
+
+
+def _zoomed(
+    f32: Callable[[np.ndarray], np.ndarray], grid: np.ndarray, y: np.ndarray, lo: float, hi: float
+) -> np.ndarray:
+    """float32 points of [lo, hi] where a pole or a hole of f between grid points would be.
+
+    Around each suspect point of the grid, a window of `_ZOOM_POINTS` float32 points
+    is evaluated and narrowed 16-fold onto the most extreme value (or the steepest
+    step), `_ZOOM_LEVELS` times, down to consecutive float32 numbers.
+    """
+    inside_lo, inside_hi = (np.float32(v) for v in _float32_inside(lo, hi))
+    indices, kinds = _suspects(grid, y)
+    centres = grid[indices].astype(np.float64)
+    half = np.full(len(centres), (hi - lo) / (len(grid) - 1))
+    offsets = np.linspace(-1.0, 1.0, _ZOOM_POINTS)
+    seen = []
+    rows = np.arange(len(centres))
+    for _ in range(_ZOOM_LEVELS):
+        window = np.clip((centres[:, None] + half[:, None] * offsets).astype(np.float32), inside_lo, inside_hi)
+        seen.append(window.ravel())
+        with np.errstate(all="ignore"):
+            values = f32(window.ravel()).reshape(window.shape).astype(np.float64)
+        bad = ~np.isfinite(values)
+        extreme = np.where(bad, np.inf, np.where(kinds[:, None] >= 0, values, -values))
+        steps = np.abs(np.diff(np.where(bad, 0.0, values), axis=1))
+        steepest = np.argmax(steps, axis=1)
+        pick = np.where((kinds == 0) & ~bad.any(axis=1), steepest, np.argmax(extreme, axis=1))
+        centres = window[rows, pick].astype(np.float64)
+        half = half / 16
+    ulps = np.arange(-_ULPS, _ULPS + 1, dtype=np.int64)
+    bits = centres.astype(np.float32).view(np.int32).astype(np.int64)
+    # Moving the bit pattern walks consecutive float32 numbers (on one side of 0).
+    walked = np.clip(bits[:, None] + ulps, -(2**31), 2**31 - 1).astype(np.int32).view(np.float32).ravel()
+    candidates = np.concatenate([*seen, walked])
+    inside = (candidates >= inside_lo) & (candidates <= inside_hi)
+    return np.unique(candidates[inside])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -643,28 +335,49 @@ class FunctionTarget(Target):
         object.__setattr__(self, "_y_range", self._check_on_grid())
 
     def _check_on_grid(self) -> tuple[float, float]:
+        """Checks f where training can draw x; returns (min f, max f) on the domain.
+
+        Training computes in float32 on any float32 x of the domain, so f is checked
+        in float32 as well as float64: on a dense grid, and then on every float32
+        number around each extremum and jump of f, where a pole or a hole between
+        grid points would hide.
+        """
         lo, hi = self.domain
         grid = np.linspace(lo, hi, _GRID_POINTS)
         if lo < 0.0 < hi:
             # Poles sit at 0 more often than anywhere else (1/x, log(abs(x))).
             grid = np.union1d(grid, [0.0])
+        y = self._finite_values(grid, np.float64)
+        self._finite_values(np.concatenate([grid, _zoomed(self._f32, grid, y, lo, hi)]), np.float32)
+        return float(np.min(y)), float(np.max(y))
+
+    def _f32(self, x: np.ndarray) -> np.ndarray:
+        """f in float32 as training computes it (a callable computes in float64)."""
+        if self._parsed is not None:
+            return self._parsed.numpy(x, np.float32)
+        return self.f(x).astype(np.float32)
+
+    def _finite_values(self, x: np.ndarray, dtype: Any) -> np.ndarray:
+        """f on `x` in `dtype`, after checking it is finite and within `MAX_ABS_VALUE`."""
+        x = np.asarray(x, dtype=dtype)
         with np.errstate(all="ignore"):
-            y = self.f(grid)
+            y = self._f32(x) if dtype == np.float32 else self.f(x)
+        where = f"[{self.domain[0]:g}, {self.domain[1]:g}]"
+        precision = " in float32, the precision training uses" if dtype == np.float32 else ""
         bad = ~np.isfinite(y)
-        where = f"[{lo:g}, {hi:g}]"
         if bad.any():
             raise Gan1dError(
-                f"target {self.name!r} is not finite on {where} "
-                f"(e.g. at x={grid[bad][0]:g}); "
+                f"target {self.name!r} is not finite on {where}{precision} (e.g. at x={float(x[bad][0]):.9g}); "
                 "choose a domain where it is defined"
             )
         biggest = float(np.max(np.abs(y)))
         if biggest > MAX_ABS_VALUE:
+            at = float(x[np.argmax(np.abs(y))])
             raise Gan1dError(
-                f"target {self.name!r} reaches |f| = {biggest:.3g} on {where}; "
+                f"target {self.name!r} reaches |f| = {biggest:.3g} on {where}{precision} (at x={at:.9g}); "
                 f"the limit is {MAX_ABS_VALUE:g}, rescale f or narrow the domain"
             )
-        return float(np.min(y)), float(np.max(y))
+        return np.asarray(y, dtype=np.float64)
 
     def f(self, x: np.ndarray) -> np.ndarray:
         """Evaluate f with numpy.
@@ -717,6 +430,10 @@ class FunctionTarget(Target):
                 "or give an expression"
             )
         return self._parsed.tensor(x)
+
+    def curve(self, n: int = 400) -> tuple[np.ndarray, np.ndarray] | None:
+        xs = np.linspace(*self.domain, n)
+        return xs, self.f(xs)
 
     @property
     def y_range(self) -> tuple[float, float]:

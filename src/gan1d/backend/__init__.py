@@ -2,31 +2,41 @@
 
 Each backend module provides the same five names:
 
-- `BackendGAN`: a `keras.Model` base class whose `train_step` adapts Keras's
-  training loop of that backend to the shared, pure `GAN.step`.
+- `BackendGAN`: a `StepHooks` model whose `train_step` adapts Keras's training
+  loop of that backend to the shared, pure `GAN.step`.
 - `value_and_grad(fn)`: `fn(weights, aux) -> (loss, aux)` becomes
   `(weights, aux) -> ((loss, aux), grads)`.
-- `apply_gradients(optimizer, optimizer_values, grads, weights, variables)`:
-  one optimizer update on values, returning `(weights, optimizer_values)` like
-  `Optimizer.stateless_apply` (which TensorFlow's optimizers refuse).
-- `compile_function(fn)`: compiles a pure function of tensors (`jax.jit`,
-  `tf.function`).
-- `vectorize(fn)`: maps `fn(state, ...)` over a batch of states in one
-  computation (`jax.vmap`), or None where the backend cannot.
+- `apply_gradients(optimizer, optimizer_values, grads, weights, variables)`: one
+  update by the Keras optimizer, on values, returning `(weights, optimizer_values)`
+  like `Optimizer.stateless_apply` (which TensorFlow's optimizers refuse).
+- `compile_function(fn)`: compiles a function of tensors (`jax.jit`, `tf.function`).
+- `vectorize(fn)`: maps `fn(state, ...)` over a batch of states in one computation
+  (`jax.vmap`), or None where the backend cannot.
+- `PURE_UPDATES`: whether a compiled step touches no variable (JAX), so one
+  compiled loop can serve every GAN of the same structure.
 """
 
 from __future__ import annotations
 
 import keras
 
+from gan1d.backend.base import GANState, StepHooks
 from gan1d.environment import SUPPORTED_BACKENDS
 from gan1d.errors import Gan1dError
 
 match keras.backend.backend():
     case "jax":
-        from gan1d.backend.jax import BackendGAN, apply_gradients, compile_function, value_and_grad, vectorize
+        from gan1d.backend.jax import (
+            PURE_UPDATES,
+            BackendGAN,
+            apply_gradients,
+            compile_function,
+            value_and_grad,
+            vectorize,
+        )
     case "tensorflow":
         from gan1d.backend.tensorflow import (  # type: ignore[assignment]
+            PURE_UPDATES,
             BackendGAN,
             apply_gradients,
             compile_function,
@@ -38,4 +48,14 @@ match keras.backend.backend():
             f"KERAS_BACKEND={other!r} is not supported by gan1d; use one of {', '.join(SUPPORTED_BACKENDS)}"
         )
 
-__all__ = ["SUPPORTED_BACKENDS", "BackendGAN", "apply_gradients", "compile_function", "value_and_grad", "vectorize"]
+__all__ = [
+    "PURE_UPDATES",
+    "SUPPORTED_BACKENDS",
+    "BackendGAN",
+    "GANState",
+    "StepHooks",
+    "apply_gradients",
+    "compile_function",
+    "value_and_grad",
+    "vectorize",
+]

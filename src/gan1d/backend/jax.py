@@ -8,6 +8,11 @@ from typing import Any
 import jax
 import keras
 
+from gan1d.backend.base import GANState, StepHooks
+
+# Keras's stateless_apply touches no variable: compiled loops are pure functions of the state.
+PURE_UPDATES = True
+
 
 def value_and_grad(fn: Callable[..., Any]) -> Callable[..., Any]:
     return jax.value_and_grad(fn, has_aux=True)
@@ -15,12 +20,14 @@ def value_and_grad(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def apply_gradients(
     optimizer: keras.optimizers.Optimizer,
-    optimizer_values: list[Any],
-    grads: list[Any],
-    weights: list[Any],
+    optimizer_values: Sequence[Any],
+    grads: Sequence[Any],
+    weights: Sequence[Any],
     variables: Sequence[keras.Variable],
 ) -> tuple[list[Any], list[Any]]:
-    return optimizer.stateless_apply(optimizer_values, grads, weights)  # type: ignore[no-any-return]
+    """Keras's own update of any optimizer, on values."""
+    new_weights, new_values = optimizer.stateless_apply(list(optimizer_values), list(grads), list(weights))
+    return list(new_weights), list(new_values)
 
 
 def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -29,33 +36,35 @@ def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def vectorize(fn: Callable[..., Any]) -> Callable[..., Any]:
     # Batch over the first argument (the stacked states); the rest are shared.
-    return jax.vmap(fn, in_axes=(0, *([None] * 3)))
+    return jax.vmap(fn, in_axes=(0, None, None))
 
 
-def _positions(reference: Sequence[keras.Variable], wanted: Sequence[keras.Variable]) -> list[int]:
-    index = {id(v): i for i, v in enumerate(reference)}
-    return [index[id(v)] for v in wanted]
+class BackendGAN(StepHooks):
+    """Maps Keras's JAX state tuple onto `GANState` and back around `step`."""
 
-
-class BackendGAN(keras.Model):
-    """Maps Keras's JAX state tuple onto `GANState` and back around `GAN.step`."""
-
-    def train_step(self, state: tuple[list[Any], ...], data: Any) -> tuple[dict[str, Any], tuple[list[Any], ...]]:
+    def train_step(self, state: tuple[Any, ...], data: Any) -> tuple[dict[str, Any], tuple[Any, ...]]:
         trainable, non_trainable, optimizer, metrics = (list(part) for part in state)
         sources = {"trainable": trainable, "non_trainable": non_trainable, "optimizer": optimizer}
-        layout = self._jax_layout()
-        fields = [[sources[src][i] for i in idx] for src, idx in layout]
-        fields[-1] = fields[-1][0]  # the seed is one tensor, not a list
-        gan_state = self._state_variables()._make(fields)  # type: ignore[attr-defined]
+        # Where each field lives in Keras's lists; found at trace time, so a new
+        # compile() (another optimizer) is seen by the next trace.
+        layout = _layout(
+            self.state_variables(),
+            {
+                "trainable": self.trainable_variables,
+                "non_trainable": self.non_trainable_variables,
+                "optimizer": self.optimizer.variables,
+            },
+        )
+        gan_state = GANState(*([sources[src][i] for i in idx] for src, idx in layout))
         real = data[0] if isinstance(data, tuple) else data
-        gan_state, d_loss, g_loss = self.step(gan_state, real)  # type: ignore[attr-defined]
-        for (src, idx), values in zip(layout, [*gan_state[:-1], [gan_state.seed]], strict=True):
+        gan_state, d_loss, g_loss = self.step(gan_state, real)
+        for (src, idx), values in zip(layout, gan_state, strict=True):
             for i, value in zip(idx, values, strict=True):
                 sources[src][i] = value
 
         logs = {}
         metric_index = {id(v): i for i, v in enumerate(self.metrics_variables)}
-        for tracker, value in zip(self.metrics, (d_loss, g_loss), strict=True):
+        for tracker, value in zip(self.loss_trackers, (d_loss, g_loss), strict=True):
             idx = [metric_index[id(v)] for v in tracker.variables]
             updated = tracker.stateless_update_state([metrics[i] for i in idx], value)
             for i, v in zip(idx, updated, strict=True):
@@ -63,22 +72,15 @@ class BackendGAN(keras.Model):
             logs[tracker.name] = tracker.stateless_result(updated)
         return logs, (trainable, non_trainable, optimizer, metrics)
 
-    def _jax_layout(self) -> list[tuple[str, list[int]]]:
-        """Where each `GANState` field lives in Keras's (trainable, non-trainable, optimizer) lists."""
-        cached: list[tuple[str, list[int]]] | None = getattr(self, "_jax_layout_cache", None)
-        if cached is None:
-            refs = {
-                "trainable": self.trainable_variables,
-                "non_trainable": self.non_trainable_variables,
-                "optimizer": self.optimizer.variables,
-            }
-            owner = {id(v): src for src, variables in refs.items() for v in variables}
-            cached = []
-            for variables in self._state_variables():  # type: ignore[attr-defined]
-                srcs = {owner[id(v)] for v in variables} or {"trainable"}
-                if len(srcs) != 1:
-                    raise RuntimeError("a GAN state field spans several Keras state lists")
-                src = srcs.pop()
-                cached.append((src, _positions(refs[src], variables)))
-            self._jax_layout_cache = cached
-        return cached
+
+def _layout(fields: GANState, lists: dict[str, Sequence[keras.Variable]]) -> list[tuple[str, list[int]]]:
+    """For each state field, the Keras state list holding its variables and their positions."""
+    where = {id(v): (name, i) for name, variables in lists.items() for i, v in enumerate(variables)}
+    layout = []
+    for variables in fields:
+        places = [where[id(v)] for v in variables]
+        names = {name for name, _ in places} or {"trainable"}
+        if len(names) != 1:
+            raise RuntimeError("a GAN state field spans several Keras state lists")
+        layout.append((names.pop(), [i for _, i in places]))
+    return layout

@@ -1,4 +1,4 @@
-"""TensorFlow glue: gradients by `GradientTape`, state written back to variables."""
+"""TensorFlow glue: gradients by `GradientTape`, optimizer updates through Keras's variables."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ from typing import Any
 
 import keras
 import tensorflow as tf
+
+from gan1d.backend.base import StepHooks
+
+# Updates go through the optimizer's variables, so a compiled loop belongs to one GAN.
+PURE_UPDATES = False
 
 
 def value_and_grad(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -21,74 +26,24 @@ def value_and_grad(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def apply_gradients(
     optimizer: keras.optimizers.Optimizer,
-    optimizer_values: list[Any],
-    grads: list[Any],
-    weights: list[Any],
+    optimizer_values: Sequence[Any],
+    grads: Sequence[Any],
+    weights: Sequence[Any],
     variables: Sequence[keras.Variable],
 ) -> tuple[list[Any], list[Any]]:
-    if _plain_adam(optimizer):
-        return _adam_on_values(optimizer, optimizer_values, grads, weights)
-    # TF optimizers only update tf.Variables (for tf.distribute), so the values go
-    # through the variables; inside a compiled loop these are cheap in-place writes.
+    """Keras's own update of any optimizer, on values, through its variables.
+
+    TensorFlow's optimizers refuse `stateless_apply` (for tf.distribute), so the
+    values are assigned to the variables, `apply` updates them, and the new values
+    are read back; inside a compiled loop these are in-place writes.
+    """
     for variable, value in zip(variables, weights, strict=True):
         variable.assign(value)
     for variable, value in zip(optimizer.variables, optimizer_values, strict=True):
         variable.assign(value)
-    optimizer.apply(grads, list(variables))
-    return [tf.convert_to_tensor(v.value) for v in variables], [
-        tf.convert_to_tensor(v.value) for v in optimizer.variables
-    ]
-
-
-def _plain_adam(optimizer: keras.optimizers.Optimizer) -> bool:
-    """Adam with none of the options `_adam_on_values` leaves out."""
-    return (
-        type(optimizer) is keras.optimizers.Adam
-        and not optimizer.amsgrad
-        and not optimizer.weight_decay
-        and optimizer.clipnorm is None
-        and optimizer.clipvalue is None
-        and optimizer.global_clipnorm is None
-        and not optimizer.use_ema
-        and optimizer.gradient_accumulation_steps is None
-        and optimizer.loss_scale_factor is None
-    )
-
-
-def _adam_on_values(
-    optimizer: keras.optimizers.Optimizer, values: list[Any], grads: list[Any], weights: list[Any]
-) -> tuple[list[Any], list[Any]]:
-    """Keras's Adam update computed on values, as `stateless_apply` would under JAX.
-
-    Keras's TF Adam repeats its scalar work for every variable and must go through
-    tf.Variables; on values the step has half the operations (benchmarks/README.md),
-    with the same losses.
-    """
-    index = {id(v): i for i, v in enumerate(optimizer.variables)}
-    iteration = values[index[id(optimizer.iterations)]]
-    rate = optimizer._learning_rate  # a Variable, or a schedule of the iteration
-    if isinstance(rate, keras.Variable):
-        learning_rate = values[index[id(rate)]]
-    elif callable(rate):
-        learning_rate = rate(iteration)
-    else:
-        learning_rate = rate
-    learning_rate = tf.cast(learning_rate, tf.float32)
-    step = tf.cast(iteration + 1, tf.float32)
-    beta_1, beta_2 = optimizer.beta_1, optimizer.beta_2
-    alpha = learning_rate * tf.sqrt(1.0 - beta_2**step) / (1.0 - beta_1**step)
-    new_values = list(values)
-    new_values[index[id(optimizer.iterations)]] = iteration + 1
-    new_weights = []
-    for weight, grad, m_var, v_var in zip(weights, grads, optimizer._momentums, optimizer._velocities, strict=True):
-        m = values[index[id(m_var)]]
-        v = values[index[id(v_var)]]
-        m = m + (grad - m) * (1.0 - beta_1)
-        v = v + (grad * grad - v) * (1.0 - beta_2)
-        new_values[index[id(m_var)]] = m
-        new_values[index[id(v_var)]] = v
-        new_weights.append(weight - alpha * m / (tf.sqrt(v) + optimizer.epsilon))
-    return new_weights, new_values
+    optimizer.apply(list(grads), list(variables))
+    # Read as new tensors: a later assignment must not change what was returned.
+    return [tf.identity(v.value) for v in variables], [tf.identity(v.value) for v in optimizer.variables]
 
 
 def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -100,13 +55,14 @@ def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
 vectorize = None
 
 
-class BackendGAN(keras.Model):
-    """Runs the pure `GAN.step` on the variables' values and assigns the result."""
+class BackendGAN(StepHooks):
+    """Runs the pure `step` on the variables' values and assigns the result."""
 
     def train_step(self, data: Any) -> dict[str, Any]:
         real = data[0] if isinstance(data, tuple) else data
-        state, d_loss, g_loss = self.step(self.read_state(), real)  # type: ignore[attr-defined]
-        self.write_state(state)  # type: ignore[attr-defined]
-        self.d_loss_tracker.update_state(d_loss)  # type: ignore[attr-defined]
-        self.g_loss_tracker.update_state(g_loss)  # type: ignore[attr-defined]
+        state, d_loss, g_loss = self.step(self.read_state(), real)
+        self.write_state(state)
+        d_tracker, g_tracker = self.loss_trackers
+        d_tracker.update_state(d_loss)
+        g_tracker.update_state(g_loss)
         return {m.name: m.result() for m in self.metrics}

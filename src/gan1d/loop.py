@@ -1,0 +1,490 @@
+"""Many training steps per compiled call: `fit_target`, and many copies at once.
+
+One compiled call runs whole *periods* of steps (`lax.fori_loop` under JAX, a
+`tf.while_loop` under TensorFlow), drawing real points on the device, keeping every
+step's losses, and at the end of each period capturing what the snapshots need
+(generated points, the discriminator's accuracy). Each step checks that its losses
+and the networks' new weights are finite; after the first step that is not, the
+call keeps the last good state and does nothing more, so a run never loses the
+steps it trained well.
+
+How Keras callbacks are called (the contract, the same on both backends): an epoch
+is `steps_per_epoch` training steps (1 by default, the seed article's one batch per
+epoch). A callback receives `set_params`, `on_train_begin`, then for every epoch
+`on_epoch_begin`, `on_train_batch_begin`/`on_train_batch_end` (once, for the
+epoch's last batch, as Keras does with `steps_per_execution`) and `on_epoch_end`
+with that epoch's mean `d_loss` and `g_loss`, then `on_train_end`; the model's
+variables hold the true weights at every call. Callbacks that need no call per
+epoch (`History`, `gan1d.SnapshotCallback`, `gan1d.callbacks.CallLevelCallback`)
+let many epochs run per compiled call; any other callback makes each compiled call
+one epoch long.
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import keras
+import numpy as np
+from keras import ops
+
+from gan1d.backend import PURE_UPDATES, GANState, compile_function, vectorize
+from gan1d.callbacks import CallLevelCallback, SnapshotCallback
+from gan1d.errors import Gan1dError
+
+if TYPE_CHECKING:
+    from gan1d.gan import GAN
+
+__all__ = ["STEPS_PER_CALL", "fit_target", "fit_target_many"]
+
+# Most steps one compiled call runs: big enough that dispatch is negligible, small
+# enough that progress and Ctrl-C stay responsive.
+STEPS_PER_CALL = 1000
+
+# Monitors whose direction Keras cannot tell by itself; they are losses.
+_LOSSES = ("d_loss", "g_loss")
+
+
+def fit_target(
+    gan: GAN,
+    target: Any,
+    epochs: int,
+    batch_size: int = 64,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    *,
+    steps_per_epoch: int = 1,
+    initial_epoch: int = 0,
+    verbose: int | str = 1,
+) -> keras.callbacks.History:
+    """Trains `gan` on points drawn from `target` on the device, many steps per compiled call.
+
+    The same step as `GAN.fit()`. Training stops at the first step whose losses or
+    new weights are not finite, keeping the weights of the step before (the
+    returned History ends there), or when a callback sets `model.stop_training`.
+
+    Args:
+        gan: A compiled `gan1d.GAN`.
+        target: A `gan1d.Target` (anything with `sample_tensor(n, seed)`).
+        epochs: Train until this epoch (counted from 0, like Keras's `fit`).
+        batch_size: Real points per step.
+        callbacks: Keras callbacks (see the module's contract); at most one
+            `SnapshotCallback`, which is filled from snapshots taken on the device.
+        steps_per_epoch: Training steps per epoch.
+        initial_epoch: The epoch to start at, for continuing a run (the optimizer's
+            state comes from the GAN itself).
+        verbose: Passed to the callbacks' `params`, as `fit` does (a `ProgbarLogger`
+            in `callbacks` prints at 1 or "auto", not at 0).
+
+    Returns:
+        A `keras.callbacks.History` with `d_loss` and `g_loss` per epoch (the
+        mean over its steps).
+
+    Raises:
+        Gan1dError: On a bad argument or a GAN that is not compiled.
+    """
+    for name, value, lowest in (
+        ("epochs", epochs, 1),
+        ("batch_size", batch_size, 1),
+        ("steps_per_epoch", steps_per_epoch, 1),
+        ("initial_epoch", initial_epoch, 0),
+    ):
+        _check_count(name, value, lowest)
+    if initial_epoch >= epochs:
+        raise Gan1dError(f"initial_epoch ({initial_epoch}) must be below epochs ({epochs})")
+    if batch_size % gan.pack:
+        raise Gan1dError(f"batch_size {batch_size} must be a multiple of pack={gan.pack}")
+    gan.state_variables()  # refuses an uncompiled GAN with a clear message
+    snapshotters = [c for c in callbacks if isinstance(c, SnapshotCallback)]
+    if len(snapshotters) > 1:
+        raise Gan1dError("fit_target takes at most one SnapshotCallback")
+    snapshotter = snapshotters[0] if snapshotters else None
+    per_epoch = [c for c in callbacks if not isinstance(c, SnapshotCallback | CallLevelCallback)]
+    sparse = [c for c in callbacks if isinstance(c, CallLevelCallback)]
+    for callback in per_epoch:
+        _treat_losses_as_losses(callback)
+
+    history = keras.callbacks.History()
+    listeners = keras.callbacks.CallbackList(
+        [history, *per_epoch, *sparse],
+        model=gan,
+        epochs=epochs,
+        steps=steps_per_epoch,
+        verbose=verbose,
+    )
+    # Like fit(): readable after an interruption, when nothing is returned.
+    gan.history = history
+    gan.stop_training = False
+    gan.diverged_at_epoch = None
+    if snapshotter is not None:
+        snapshotter.prepare(gan, target)
+        inputs = snapshotter.device_inputs()
+        every = snapshotter.every * steps_per_epoch
+    else:
+        inputs = {"noise": ops.zeros((1, gan.latent_dim)), "reference": ops.zeros((1, gan.point_dim))}
+        every = 0
+    loops = _Loops(gan, target, batch_size)
+    listeners.on_train_begin()
+    step, last_step = initial_epoch * steps_per_epoch, epochs * steps_per_epoch
+    # Losses of the epoch under way, when an epoch spans several compiled calls.
+    pending_d: list[np.ndarray] = []
+    pending_g: list[np.ndarray] = []
+    try:
+        while step < last_step and not gan.stop_training:
+            epoch = step // steps_per_epoch
+            if per_epoch and step % steps_per_epoch == 0:
+                listeners.on_epoch_begin(epoch)
+                listeners.on_train_batch_begin(steps_per_epoch - 1)
+            call_steps = (epoch + 1) * steps_per_epoch - step if per_epoch else last_step - step
+            period, periods = _split(step, call_steps, every)
+            run = loops(period, _capacity(period, periods))
+            state, d_losses, g_losses, captured, bad_step = run(
+                gan.copy_state(), ops.convert_to_tensor(periods, "int32"), inputs
+            )
+            gan.write_state(state)
+            bad_step = int(ops.convert_to_numpy(bad_step))
+            done = periods * period if bad_step < 0 else bad_step
+            pending_d.append(ops.convert_to_numpy(d_losses)[:periods].reshape(-1)[:done])
+            pending_g.append(ops.convert_to_numpy(g_losses)[:periods].reshape(-1)[:done])
+            if snapshotter is not None and every and done:
+                captured = keras.tree.map_structure(ops.convert_to_numpy, captured)
+                for p in range(done // period):
+                    end = step + (p + 1) * period
+                    if end % every == 0:
+                        snapshotter.record(end // steps_per_epoch, {k: v[p] for k, v in captured.items()})
+            step += done
+            d_epochs, g_epochs, pending_d, pending_g = _whole_epochs(pending_d, pending_g, steps_per_epoch)
+            finished = range(step // steps_per_epoch - len(d_epochs), step // steps_per_epoch)
+            if per_epoch:
+                for e, d_loss, g_loss in zip(finished, d_epochs, g_epochs, strict=True):
+                    logs = {"d_loss": float(d_loss), "g_loss": float(g_loss)}
+                    listeners.on_train_batch_end(steps_per_epoch - 1, logs)
+                    listeners.on_epoch_end(e, logs)
+            elif len(d_epochs):
+                # Filled from the arrays at once: a Python call per epoch would cost
+                # about a tenth of a JAX step.
+                history.epoch.extend(finished)
+                history.history.setdefault("d_loss", []).extend(d_epochs.tolist())
+                history.history.setdefault("g_loss", []).extend(g_epochs.tolist())
+                logs = {"d_loss": float(d_epochs[-1]), "g_loss": float(g_epochs[-1])}
+                for callback in sparse:
+                    callback.on_epoch_end(finished[-1], logs)
+            if bad_step >= 0:
+                gan.stop_training = True
+                gan.diverged_at_epoch = step // steps_per_epoch
+    finally:
+        listeners.on_train_end()
+    return history
+
+
+def _whole_epochs(
+    pending_d: list[np.ndarray], pending_g: list[np.ndarray], steps_per_epoch: int
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """Mean losses of the whole epochs among the pending steps, and the steps left over."""
+    d_all, g_all = np.concatenate(pending_d), np.concatenate(pending_g)
+    whole = len(d_all) // steps_per_epoch * steps_per_epoch
+    d_epochs = d_all[:whole].reshape(-1, steps_per_epoch).mean(axis=1)
+    g_epochs = g_all[:whole].reshape(-1, steps_per_epoch).mean(axis=1)
+    return d_epochs, g_epochs, [d_all[whole:]], [g_all[whole:]]
+
+
+def fit_target_many(
+    gan: GAN,
+    target: Any,
+    states: Sequence[GANState],
+    epochs: int,
+    batch_size: int = 64,
+    *,
+    vectorized: bool = True,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[list[GANState], np.ndarray, np.ndarray]:
+    """Trains independent copies of `gan`, one per initial state, on `target`.
+
+    Under JAX the copies train together: `jax.vmap` of the compiled loop, one
+    computation for all. Elsewhere they train one after another through the same
+    compiled loop. The model's own variables end up holding the last copy's state.
+    A copy whose step turns non-finite keeps its last good state and stops; its
+    losses after that are NaN.
+
+    Args:
+        gan: A compiled GAN whose structure every copy shares.
+        target: A `gan1d.Target`.
+        states: Initial states, e.g. `copy_state()` of GANs built with other seeds.
+        epochs: Training steps for each copy.
+        batch_size: Real points per step.
+        vectorized: False trains the copies one after another even under JAX.
+        on_progress: Called with the number of steps done (by every copy) after
+            each compiled call.
+
+    Returns:
+        The final states, and the losses `d_loss`, `g_loss` as `(copies, epochs)` arrays.
+    """
+    _check_count("epochs", epochs, 1)
+    _check_count("batch_size", batch_size, 1)
+    if not states:
+        raise Gan1dError("fit_target_many needs at least one state")
+    if batch_size % gan.pack:
+        raise Gan1dError(f"batch_size {batch_size} must be a multiple of pack={gan.pack}")
+    inputs = {"noise": ops.zeros((1, gan.latent_dim)), "reference": ops.zeros((1, gan.point_dim))}
+    batched = vectorize is not None and vectorized
+    current = keras.tree.map_structure(lambda *values: ops.stack(values), *states) if batched else list(states)
+    loops = _Loops(gan, target, batch_size, batched=batched)
+    d_parts, g_parts = [], []
+    step = 0
+    while step < epochs:
+        period, periods = _split(step, epochs - step, 0)
+        run = loops(period, _capacity(period, periods))
+        count = ops.convert_to_tensor(periods, "int32")
+        if batched:
+            current, d_losses, g_losses, _, bad = run(current, count, inputs)
+            outputs = [(d_losses, g_losses, bad)]
+        else:
+            outputs = []
+            for i, state in enumerate(current):
+                current[i], d_losses, g_losses, _, bad = run(state, count, inputs)
+                outputs.append((d_losses, g_losses, bad))
+        for parts, which in ((d_parts, 0), (g_parts, 1)):
+            rows = []
+            for output in outputs:
+                losses = np.asarray(ops.convert_to_numpy(output[which]))
+                losses = losses.reshape(-1, *losses.shape[-2:])[:, :periods]
+                rows.append(losses.reshape(len(losses), -1))
+            parts.append(np.concatenate(rows))
+        bad_steps = np.concatenate([np.asarray(ops.convert_to_numpy(output[2])).reshape(-1) for output in outputs])
+        for parts in (d_parts, g_parts):
+            for row, at in zip(parts[-1], bad_steps, strict=True):
+                if at >= 0:
+                    row[at:] = np.nan
+        step += periods * period
+        if on_progress is not None:
+            on_progress(step)
+    if batched:
+        finals = [keras.tree.map_structure(lambda value, i=i: value[i], current) for i in range(len(states))]
+    else:
+        finals = list(current)
+    gan.write_state(finals[-1])
+    d_all, g_all = np.concatenate(d_parts, axis=1), np.concatenate(g_parts, axis=1)
+    # A copy that stopped stays stopped in later calls: NaN from its first bad step on.
+    for rows in (d_all, g_all):
+        for row in rows:
+            stopped = np.flatnonzero(np.isnan(row))
+            if len(stopped):
+                row[stopped[0] :] = np.nan
+    return finals, d_all, g_all
+
+
+# ----- the compiled loop -------------------------------------------------------
+
+
+def _check_count(name: str, value: object, lowest: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < lowest:
+        allowed = "a positive integer" if lowest == 1 else f"an integer >= {lowest}"
+        raise Gan1dError(f"{name} must be {allowed}, got {value!r}")
+
+
+def _treat_losses_as_losses(callback: keras.callbacks.Callback) -> None:
+    """Tells a monitoring callback in "auto" mode that `d_loss` and `g_loss` are minimised.
+
+    Keras infers the direction of "loss" but not of other names; without this,
+    `EarlyStopping(monitor="g_loss")` refuses to start.
+    """
+    if getattr(callback, "monitor", None) in _LOSSES and getattr(callback, "mode", None) == "auto":
+        callback.mode = "min"
+
+
+def _split(first_step: int, steps: int, every: int) -> tuple[int, int]:
+    """The period length and number of periods of the next compiled call.
+
+    Periods end on multiples of `every` (the snapshot interval, in steps) so the
+    snapshots land where they belong, also when a run continues from any step;
+    a call runs at most `STEPS_PER_CALL` steps and never past `steps`.
+    """
+    if every:
+        to_boundary = every - first_step % every
+        if to_boundary < every:
+            return min(to_boundary, steps), 1
+        period = min(every, steps)
+    else:
+        period = min(100, steps)
+    return period, max(1, min(STEPS_PER_CALL // period, steps // period))
+
+
+def _capacity(period: int, periods: int) -> int:
+    """Periods the compiled program holds: enough for `periods`, as few programs as can be.
+
+    Rounded up to a power of two (and at most a call's worth), so a run of any
+    length compiles only a few shapes.
+    """
+    return max(1, min(STEPS_PER_CALL // period, 1 << (periods - 1).bit_length()))
+
+
+class _Loops:
+    """The compiled loops one training call uses, found once per shape.
+
+    Under JAX a compiled loop is a pure function of the state, so every GAN with the
+    same networks, optimizers, loss and target shares one (a second `train()` of
+    the same configuration compiles nothing). Elsewhere each GAN has its own.
+    """
+
+    def __init__(self, gan: GAN, target: Any, batch_size: int, *, batched: bool = False) -> None:
+        self.gan, self.target, self.batch_size, self.batched = gan, target, batch_size, batched
+        self.signature = _signature(gan, target)
+        self.found: dict[tuple[int, int], Callable[..., Any]] = {}
+
+    def __call__(self, period: int, capacity: int) -> Callable[..., Any]:
+        """The compiled `run(state, num_periods, inputs)` for periods of `period` steps."""
+        if (period, capacity) not in self.found:
+            self.found[period, capacity] = self._find(period, capacity)
+        return self.found[period, capacity]
+
+    def _find(self, period: int, capacity: int) -> Callable[..., Any]:
+        key = (self.signature, period, capacity, self.batch_size, self.batched)
+        entry = _LOOPS.get(key)
+        # The GAN a loop was traced with may have been compiled again since.
+        if entry is not None and entry[0] is not self.gan and _signature(entry[0], entry[1]) != self.signature:
+            entry = None
+        if entry is None:
+            gan, target, batch_size = self.gan, self.target, self.batch_size
+
+            def run(state: GANState, num_periods: Any, inputs: dict[str, Any]) -> Any:
+                return _run_periods(
+                    gan,
+                    state,
+                    num_periods,
+                    inputs,
+                    period=period,
+                    capacity=capacity,
+                    batch_size=batch_size,
+                    target=target,
+                )
+
+            entry = (gan, target, compile_function(vectorize(run) if self.batched and vectorize else run))
+            _LOOPS[key] = entry
+            while len(_LOOPS) > _MAX_LOOPS:
+                _LOOPS.pop(next(iter(_LOOPS)))
+        return entry[2]
+
+
+# Compiled loops by structure and shape, oldest first. An entry keeps the GAN and
+# target it was traced with alive.
+_LOOPS: dict[tuple[Any, ...], tuple[Any, Any, Callable[..., Any]]] = {}
+_MAX_LOOPS = 32
+
+
+def _signature(gan: GAN, target: Any) -> Any:
+    """What determines the compiled program: the configs of everything the step uses.
+
+    Where updates are not pure, or something has no configuration (a Python
+    callable as a learning rate, say), the objects themselves are the key.
+    """
+    by_identity = ("instance", id(gan), id(gan.d_optimizer), id(gan.g_optimizer), id(gan.loss_fn), id(target))
+    if not PURE_UPDATES:
+        return by_identity
+    try:
+        own = {k: v for k, v in gan.get_config().items() if k not in ("name", "seed", "generator", "discriminator")}
+        parts = [
+            gan.generator.get_config(),
+            gan.discriminator.get_config(),
+            _unnamed(keras.saving.serialize_keras_object(gan.d_optimizer)),
+            _unnamed(keras.saving.serialize_keras_object(gan.g_optimizer)),
+            keras.saving.serialize_keras_object(gan.loss_fn),
+            own,
+            target.describe(),
+        ]
+        text = json.dumps(parts, sort_keys=True, default=lambda value: f"<object {id(value)}>")
+    except Exception:  # noqa: BLE001  (anything that cannot describe itself is compiled for itself)
+        return by_identity
+    return by_identity if "<object " in text else text
+
+
+def _unnamed(serialized: dict[str, Any]) -> dict[str, Any]:
+    """A serialized optimizer without its name, which Keras numbers per instance."""
+    return {**serialized, "config": {k: v for k, v in serialized.get("config", {}).items() if k != "name"}}
+
+
+def _all_finite(values: Sequence[Any]) -> Any:
+    """One boolean: every value is finite (NaN and inf both spread through a sum)."""
+    total = ops.sum(ops.stack([ops.sum(ops.cast(v, "float32")) for v in values]))
+    return ops.isfinite(total)
+
+
+def _run_periods(
+    gan: GAN,
+    state: GANState,
+    num_periods: Any,
+    inputs: dict[str, Any],
+    *,
+    period: int,
+    capacity: int,
+    batch_size: int,
+    target: Any,
+) -> tuple[GANState, Any, Any, dict[str, Any], Any]:
+    """Runs `num_periods <= capacity` periods of `period` steps.
+
+    Returns:
+        The final state (the last good one if a step failed), the losses
+        `(capacity, period)`, what each period's end captured (`(capacity, ...)`
+        arrays), and the index within the call of the first step that was not
+        finite, or -1. Rows past `num_periods`, and steps after a bad one, are 0.
+    """
+    captured = keras.tree.map_structure(
+        lambda value: ops.zeros((capacity, *ops.shape(value))), _capture(gan, state, inputs)
+    )
+    losses = ops.zeros((capacity, period))
+
+    def one_step(i: Any, carry: tuple[Any, ...]) -> tuple[Any, ...]:
+        state, d_row, g_row, bad, offset = carry
+
+        def train() -> tuple[GANState, Any, Any, Any]:
+            new, d_loss, g_loss = gan.step(state, sample_real=target.sample_tensor, batch_size=batch_size)
+            finite = _all_finite([d_loss, g_loss, *new.d_weights, *new.g_weights])
+            kept = ops.cond(finite, lambda: new, lambda: state)
+            return kept, ops.cast(d_loss, "float32"), ops.cast(g_loss, "float32"), finite
+
+        def skip() -> tuple[GANState, Any, Any, Any]:
+            return state, ops.zeros(()), ops.zeros(()), ops.convert_to_tensor(True)
+
+        # After a bad step the call keeps that step's input and does nothing more.
+        state, d_loss, g_loss, finite = ops.cond(bad >= 0, skip, train)
+        bad = ops.where(ops.logical_and(bad < 0, ops.logical_not(finite)), offset + i, bad)
+        d_row = ops.slice_update(d_row, (i,), ops.reshape(d_loss, (1,)))
+        g_row = ops.slice_update(g_row, (i,), ops.reshape(g_loss, (1,)))
+        return state, d_row, g_row, bad, offset
+
+    def one_period(p: Any, carry: tuple[Any, ...]) -> tuple[Any, ...]:
+        state, d_losses, g_losses, captured, bad = carry
+        rows = (ops.zeros((period,)), ops.zeros((period,)))
+        state, d_row, g_row, bad, _ = ops.fori_loop(0, period, one_step, (state, *rows, bad, p * period))
+        d_losses = ops.slice_update(d_losses, (p, 0), d_row[None])
+        g_losses = ops.slice_update(g_losses, (p, 0), g_row[None])
+        captured = keras.tree.map_structure(
+            lambda store, value: ops.slice_update(store, (p, *([0] * len(ops.shape(value)))), value[None]),
+            captured,
+            _capture(gan, state, inputs),
+        )
+        return state, d_losses, g_losses, captured, bad
+
+    bad = ops.convert_to_tensor(-1, "int32")
+    state, d_losses, g_losses, captured, bad = ops.fori_loop(
+        0, num_periods, one_period, (state, losses, losses, captured, bad)
+    )
+    return state, d_losses, g_losses, captured, bad
+
+
+def _capture(gan: GAN, state: GANState, inputs: dict[str, Any]) -> dict[str, Any]:
+    """What a snapshot keeps: generated points of the fixed noise and the discriminator's accuracy."""
+    points, _ = gan.generator.stateless_call(state.g_weights, state.g_state, inputs["noise"])
+    points = ops.cast(points, "float32")
+    real, fake = gan.packed(inputs["reference"], whole=True), gan.packed(points, whole=True)
+    scores, _ = gan.discriminator.stateless_call(state.d_weights, state.d_state, ops.concatenate([real, fake], axis=0))
+    split = ops.shape(real)[0]
+    threshold = gan.score_threshold
+    accuracy = ops.stack(
+        [
+            ops.mean(ops.cast(scores[:split] > threshold, "float32")),
+            ops.mean(ops.cast(scores[split:] <= threshold, "float32")),
+        ]
+    )
+    return {"points": points, "accuracy": accuracy}

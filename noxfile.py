@@ -1,3 +1,7 @@
+#!/usr/bin/env -S uv run --script
+# /// script
+# dependencies = ["nox>=2024.10.9"]
+# ///
 """Test, lint, type-check and benchmark gan1d under each Keras backend.
 
 nox                       # tests under JAX and TensorFlow, lint, typecheck
@@ -9,11 +13,16 @@ nox -s "planar(backend='jax')" -- --trials 10   # ring and grid, scored like the
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 nox.needs_version = ">=2024.10.9"
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["tests", "lint", "typecheck"]
+
+# Compiled bytecode at install time: tests start fresh interpreters that import
+# TensorFlow and Keras, which is several times slower from source alone.
+os.environ.setdefault("UV_COMPILE_BYTECODE", "1")
 
 BACKENDS = ["jax", "tensorflow"]
 GPU_EXTRAS = {"jax": "jax-cuda", "tensorflow": "tensorflow-cuda"}
@@ -23,12 +32,20 @@ def _install(session: nox.Session, extra: str, *groups: str) -> None:
     session.install(f".[{extra}]", *(arg for group in groups for arg in ("--group", group)))
 
 
-@nox.session
+def _use_backend(session: nox.Session, backend: str, *, cpu_only: bool = False) -> None:
+    session.env["KERAS_BACKEND"] = backend
+    session.env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    if cpu_only:
+        session.env["CUDA_VISIBLE_DEVICES"] = ""
+        session.env["JAX_PLATFORMS"] = "cpu"
+
+
+@nox.session(default=True)
 @nox.parametrize("backend", BACKENDS, ids=BACKENDS)
 def tests(session: nox.Session, backend: str) -> None:
     """Fast test suite under one backend."""
     _install(session, backend, "test")
-    session.env["KERAS_BACKEND"] = backend
+    _use_backend(session, backend)
     session.run("pytest", "-m", "not slow", *session.posargs)
 
 
@@ -37,11 +54,11 @@ def tests(session: nox.Session, backend: str) -> None:
 def slow(session: nox.Session, backend: str) -> None:
     """Long convergence checks under one backend."""
     _install(session, backend, "test")
-    session.env["KERAS_BACKEND"] = backend
+    _use_backend(session, backend)
     session.run("pytest", "-m", "slow", *session.posargs)
 
 
-@nox.session
+@nox.session(default=True)
 def lint(session: nox.Session) -> None:
     """Ruff lint and format check."""
     session.install("--group", "lint")
@@ -49,7 +66,7 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
 
 
-@nox.session
+@nox.session(default=True)
 def typecheck(session: nox.Session) -> None:
     """Mypy over the package."""
     _install(session, "jax", "typecheck")
@@ -61,12 +78,8 @@ def typecheck(session: nox.Session) -> None:
 @nox.parametrize("backend", BACKENDS, ids=BACKENDS)
 def bench(session: nox.Session, backend: str, device: str) -> None:
     """Benchmarks under one backend and device; arguments after -- go to the script."""
-    extra = GPU_EXTRAS[backend] if device == "gpu" else backend
-    _install(session, extra)
-    session.env["KERAS_BACKEND"] = backend
-    if device == "cpu":
-        session.env["CUDA_VISIBLE_DEVICES"] = ""
-        session.env["JAX_PLATFORMS"] = "cpu"
+    _install(session, GPU_EXTRAS[backend] if device == "gpu" else backend)
+    _use_backend(session, backend, cpu_only=device == "cpu")
     session.run("python", "benchmarks/run.py", "--device", device, *session.posargs)
 
 
@@ -75,7 +88,9 @@ def bench(session: nox.Session, backend: str, device: str) -> None:
 def planar(session: nox.Session, backend: str) -> None:
     """The planar mode-collapse benchmarks on the CPU; arguments after -- go to the script."""
     _install(session, backend)
-    session.env["KERAS_BACKEND"] = backend
-    session.env["CUDA_VISIBLE_DEVICES"] = ""
-    session.env["JAX_PLATFORMS"] = "cpu"
+    _use_backend(session, backend, cpu_only=True)
     session.run("python", "benchmarks/planar.py", *session.posargs)
+
+
+if __name__ == "__main__":
+    nox.main()

@@ -17,18 +17,19 @@ import numpy as np
 import gan1d
 from common import Case, Recipe, Runner
 from gan1d.callbacks import SnapshotCallback
+from gan1d.config import TrainConfig
 from gan1d.gan import GAN
 from gan1d.models import build_discriminator, build_generator
-from gan1d.training import TrainConfig
 
 TARGET = "square"
 
 
 def build_gan(recipe: Recipe) -> GAN:
     """A compiled GAN, built by the same function `gan1d.train` uses."""
-    from gan1d.training import build_gan
+    from gan1d.models import build_gan
 
-    config = TrainConfig(
+    config = TrainConfig.from_preset(
+        "seed",
         function=TARGET,
         batch_size=recipe.batch_size,
         latent_dim=recipe.latent_dim,
@@ -36,9 +37,8 @@ def build_gan(recipe: Recipe) -> GAN:
         discriminator_units=recipe.discriminator_units,
         learning_rate=recipe.learning_rate,
         seed=recipe.seed,
-        preset="seed",
     )
-    return build_gan(config.resolved())
+    return build_gan(config)
 
 
 def _generate(generator: keras.Model, recipe: Recipe) -> np.ndarray:

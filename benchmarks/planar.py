@@ -46,10 +46,10 @@ def _cell(mean: float, error: float | None, digits: int = 1) -> str:
 def run_target(name: str, trials: int, preset: str, epochs: int | None, out: Path, backend: str) -> dict[str, Any]:
     from gan1d import plots
     from gan1d.sweeps import sweep
+    from gan1d.config import TrainConfig
     from gan1d.targets import target
-    from gan1d.training import TrainConfig
 
-    steps = TrainConfig(function=name, preset=preset, epochs=epochs).resolved().epochs
+    steps = TrainConfig.from_preset(preset, function=name, **({"epochs": epochs} if epochs else {})).epochs
     log(f"{name}: {trials} trials of the {preset!r} preset, {steps} steps each")
     start = time.perf_counter()
     result = sweep(name, seeds=trials, epochs=steps, preset=preset)
@@ -66,7 +66,7 @@ def run_target(name: str, trials: int, preset: str, epochs: int | None, out: Pat
     summary = result.summary()
     summary["wall_seconds"] = round(wall, 3)
     summary["picture"] = picture.name
-    summary["config"] = {k: v for k, v in vars(result.config).items() if k not in ("domain",)}
+    summary["config"] = result.config.to_dict()
     return summary
 
 

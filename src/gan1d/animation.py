@@ -23,6 +23,7 @@ from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
 from PIL import Image
 
+from gan1d.checks import integer
 from gan1d.errors import Gan1dError
 from gan1d.plots import (
     GENERATED_COLOR,
@@ -91,10 +92,7 @@ def animate(
         raise Gan1dError(f"unsupported animation format {final.suffix or final.name!r}; use .gif or .mp4")
     if suffix == ".mp4" and not ffmpeg_available():
         raise Gan1dError(_MP4_ERROR)
-    if isinstance(fps, bool) or not isinstance(fps, int) or fps < 1:
-        raise Gan1dError(f"fps must be a positive int, got {fps!r}")
-    if isinstance(dpi, bool) or not isinstance(dpi, int) or dpi < 1:
-        raise Gan1dError(f"dpi must be a positive int, got {dpi!r}")
+    fps, dpi = integer("fps", fps), integer("dpi", dpi)
     if len(snapshots) == 0:
         raise Gan1dError("no snapshots to animate")
     try:
@@ -196,8 +194,8 @@ def _write_gif(rendered: Iterator[np.ndarray], tmp: Path, fps: int) -> None:
             # Pillow merges identical consecutive frames (e.g. a repeated epoch);
             # nudging one corner pixel keeps exactly one GIF frame per snapshot.
             corner = image.getpixel((0, 0))
-            assert isinstance(corner, int)
-            image.putpixel((0, 0), (corner + 1) % n_colors)
+            index = int(corner) if isinstance(corner, int | float) else 0
+            image.putpixel((0, 0), (index + 1) % n_colors)
         images.append(image)
     # Browsers slow GIF frames shorter than 20 ms down to 100 ms, so cap the rate.
     duration = max(20, round(1000 / fps))

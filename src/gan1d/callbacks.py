@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,7 +9,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from gan1d.errors import Gan1dError
+from gan1d.checks import integer
 from gan1d.metrics import discriminator_accuracy
 
 __all__ = ["CallLevelCallback", "ProgressBar", "SnapshotCallback"]
@@ -50,11 +49,8 @@ class SnapshotCallback(keras.callbacks.Callback):
         self, every: int = 20, n_points: int = 100, seed: int = 0, real_points: np.ndarray | None = None
     ) -> None:
         super().__init__()
-        for name, value in (("every", every), ("n_points", n_points)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise Gan1dError(f"{name} must be a positive integer, got {value!r}")
-        self.every = int(every)
-        self.n_points = int(n_points)
+        self.every = integer("every", every)
+        self.n_points = integer("n_points", n_points)
         self.seed = seed
         self.real_points = None if real_points is None else np.asarray(real_points, dtype="float32")
         self.snapshots: list[tuple[int, np.ndarray]] = []

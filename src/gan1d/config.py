@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
-import numbers
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from gan1d.checks import integer, real
 from gan1d.errors import Gan1dError
 from gan1d.targets import BUILTIN_TARGETS, DEFAULT_DOMAIN, PLANAR_TARGETS, FunctionTarget, Target, target
 
@@ -236,7 +235,8 @@ class TrainConfig:
     @staticmethod
     def help(name: str) -> FieldHelp:
         """How field `name` is described to users."""
-        return _FIELDS[name].metadata["help"]  # type: ignore[no-any-return]
+        shown: FieldHelp = _FIELDS[name].metadata["help"]
+        return shown
 
 
 # Keys of config.json that record the run rather than set it.
@@ -289,9 +289,9 @@ def _validated(config: TrainConfig) -> dict[str, Any]:
     """Every field checked and converted to its exact type; raises Gan1dError."""
     values: dict[str, Any] = {}
     for name in ("epochs", "batch_size", "latent_dim", "snapshot_points", "pack"):
-        values[name] = _integer(name, getattr(config, name), 1)
-    values["snapshot_every"] = _integer("snapshot_every", config.snapshot_every, 0)
-    values["seed"] = _integer("seed", config.seed, 0, MAX_SEED)
+        values[name] = integer(name, getattr(config, name), 1)
+    values["snapshot_every"] = integer("snapshot_every", config.snapshot_every, 0)
+    values["seed"] = integer("seed", config.seed, 0, MAX_SEED)
     if values["batch_size"] > MAX_BATCH_SIZE:
         raise Gan1dError(f"batch_size must be at most {MAX_BATCH_SIZE}, got {values['batch_size']}")
     if values["batch_size"] % values["pack"]:
@@ -307,14 +307,14 @@ def _validated(config: TrainConfig) -> dict[str, Any]:
         units = getattr(config, name)
         if isinstance(units, str | bytes) or not isinstance(units, tuple | list) or not units:
             raise Gan1dError(f"{name} must be one or more positive integers, got {units!r}")
-        values[name] = tuple(_integer(name, u, 1, MAX_UNITS) for u in units)
-    values["learning_rate"] = _real("learning_rate", config.learning_rate, positive=True)
+        values[name] = tuple(integer(name, u, 1, MAX_UNITS) for u in units)
+    values["learning_rate"] = real("learning_rate", config.learning_rate, positive=True)
     if config.discriminator_learning_rate is not None:
-        values["discriminator_learning_rate"] = _real(
+        values["discriminator_learning_rate"] = real(
             "discriminator_learning_rate", config.discriminator_learning_rate, positive=True
         )
-    values["instance_noise"] = _real("instance_noise", config.instance_noise)
-    values["beta_1"] = _real("beta_1", config.beta_1)
+    values["instance_noise"] = real("instance_noise", config.instance_noise)
+    values["beta_1"] = real("beta_1", config.beta_1)
     if not values["beta_1"] < 1:
         raise Gan1dError(f"beta_1 must be a number in [0, 1), got {config.beta_1!r}")
     for name in ("logits", "residual", "normalize"):
@@ -339,9 +339,9 @@ def _target_fields(function: object, domain: object) -> tuple[str, tuple[float, 
     if domain is not None:
         if isinstance(domain, str | bytes) or not isinstance(domain, tuple | list) or len(domain) != 2:
             raise Gan1dError(f"domain must be two numbers LO HI, got {domain!r}")
-        domain = (_real("domain", domain[0], signed=True), _real("domain", domain[1], signed=True))
+        domain = (real("domain", domain[0], signed=True), real("domain", domain[1], signed=True))
     if function.startswith(_PYTHON_TARGET):
-        return function, domain  # type: ignore[return-value]
+        return function, domain
     if function.strip() in PLANAR_TARGETS:
         if domain is not None:
             raise Gan1dError(f"{function.strip()!r} is a distribution in the plane and takes no domain")
@@ -351,23 +351,3 @@ def _target_fields(function: object, domain: object) -> tuple[str, tuple[float, 
     assert isinstance(built, FunctionTarget)
     default = BUILTIN_TARGETS[built.name][1] if built.name in BUILTIN_TARGETS else DEFAULT_DOMAIN
     return function.strip(), built.domain if domain is not None else default
-
-
-def _integer(name: str, value: object, minimum: int, maximum: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        allowed = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        raise Gan1dError(f"{name} must be {allowed}, got {value!r}")
-    if maximum is not None and value > maximum:
-        raise Gan1dError(f"{name} must be at most {maximum}, got {value!r}")
-    return int(value)
-
-
-def _real(name: str, value: object, *, positive: bool = False, signed: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
-        raise Gan1dError(f"{name} must be a finite number, got {value!r}")
-    number = float(value)
-    if positive and number <= 0:
-        raise Gan1dError(f"{name} must be a positive number, got {value!r}")
-    if not signed and not positive and number < 0:
-        raise Gan1dError(f"{name} must be a number >= 0, got {value!r}")
-    return number

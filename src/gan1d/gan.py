@@ -9,7 +9,6 @@ behind `fit_target` is in `gan1d.loop`.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ import numpy as np
 from keras import ops
 
 from gan1d.backend import BackendGAN, GANState, apply_gradients, value_and_grad
+from gan1d.checks import integer
 from gan1d.errors import Gan1dError
 from gan1d.losses import discriminator_loss, generator_loss
 
@@ -103,15 +103,12 @@ class GAN(BackendGAN):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        for name, value in (("latent_dim", latent_dim), ("pack", pack)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-                raise Gan1dError(f"{name} must be a positive integer, got {value!r}")
         if not isinstance(discriminator, keras.Model) or not isinstance(generator, keras.Model):
             raise Gan1dError("discriminator and generator must be keras.Model instances")
         self.discriminator = discriminator
         self.generator = generator
-        self.latent_dim = int(latent_dim)
-        self.pack = int(pack)
+        self.latent_dim = integer("latent_dim", latent_dim)
+        self.pack = integer("pack", pack)
         self.seed = seed
         self.instance_noise = instance_noise
         point, judged = self.point_dim, int(discriminator.inputs[0].shape[-1])
@@ -137,7 +134,7 @@ class GAN(BackendGAN):
     def loss_trackers(self) -> tuple[keras.metrics.Metric, keras.metrics.Metric]:
         return self.d_loss_tracker, self.g_loss_tracker
 
-    def compile(  # type: ignore[override]
+    def compile(
         self,
         d_optimizer: keras.optimizers.Optimizer,
         g_optimizer: keras.optimizers.Optimizer,
@@ -307,9 +304,10 @@ class GAN(BackendGAN):
         Under TensorFlow a tensor read from a variable can share its buffer, and the
         compiled loop updates variables in place; so copies go through the host.
         """
-        return keras.tree.map_structure(
+        copied: GANState = keras.tree.map_structure(
             lambda value: ops.convert_to_tensor(ops.convert_to_numpy(value)), self.read_state()
         )
+        return copied
 
     # ----- the mathematics, once ------------------------------------------------
 

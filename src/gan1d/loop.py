@@ -23,7 +23,6 @@ one epoch long.
 from __future__ import annotations
 
 import json
-import numbers
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,7 @@ from keras import ops
 
 from gan1d.backend import PURE_UPDATES, GANState, compile_function, vectorize
 from gan1d.callbacks import CallLevelCallback, SnapshotCallback
+from gan1d.checks import integer
 from gan1d.errors import Gan1dError
 
 if TYPE_CHECKING:
@@ -85,13 +85,9 @@ def fit_target(
     Raises:
         Gan1dError: On a bad argument or a GAN that is not compiled.
     """
-    for name, value, lowest in (
-        ("epochs", epochs, 1),
-        ("batch_size", batch_size, 1),
-        ("steps_per_epoch", steps_per_epoch, 1),
-        ("initial_epoch", initial_epoch, 0),
-    ):
-        _check_count(name, value, lowest)
+    epochs, batch_size = integer("epochs", epochs), integer("batch_size", batch_size)
+    steps_per_epoch = integer("steps_per_epoch", steps_per_epoch)
+    initial_epoch = integer("initial_epoch", initial_epoch, 0)
     if initial_epoch >= epochs:
         raise Gan1dError(f"initial_epoch ({initial_epoch}) must be below epochs ({epochs})")
     if batch_size % gan.pack:
@@ -221,8 +217,7 @@ def fit_target_many(
     Returns:
         The final states, and the losses `d_loss`, `g_loss` as `(copies, epochs)` arrays.
     """
-    _check_count("epochs", epochs, 1)
-    _check_count("batch_size", batch_size, 1)
+    epochs, batch_size = integer("epochs", epochs), integer("batch_size", batch_size)
     if not states:
         raise Gan1dError("fit_target_many needs at least one state")
     if batch_size % gan.pack:
@@ -231,7 +226,8 @@ def fit_target_many(
     batched = vectorize is not None and vectorized
     current = keras.tree.map_structure(lambda *values: ops.stack(values), *states) if batched else list(states)
     loops = _Loops(gan, target, batch_size, batched=batched)
-    d_parts, g_parts = [], []
+    d_parts: list[np.ndarray] = []
+    g_parts: list[np.ndarray] = []
     step = 0
     while step < epochs:
         period, periods = _split(step, epochs - step, 0)
@@ -261,27 +257,19 @@ def fit_target_many(
         if on_progress is not None:
             on_progress(step)
     if batched:
-        finals = [keras.tree.map_structure(lambda value, i=i: value[i], current) for i in range(len(states))]
-    else:
-        finals = list(current)
-    gan.write_state(finals[-1])
+        current = [keras.tree.map_structure(lambda value, i=i: value[i], current) for i in range(len(states))]
+    gan.write_state(current[-1])
     d_all, g_all = np.concatenate(d_parts, axis=1), np.concatenate(g_parts, axis=1)
     # A copy that stopped stays stopped in later calls: NaN from its first bad step on.
-    for rows in (d_all, g_all):
-        for row in rows:
+    for losses in (d_all, g_all):
+        for row in losses:
             stopped = np.flatnonzero(np.isnan(row))
             if len(stopped):
                 row[stopped[0] :] = np.nan
-    return finals, d_all, g_all
+    return list(current), d_all, g_all
 
 
 # ----- the compiled loop -------------------------------------------------------
-
-
-def _check_count(name: str, value: object, lowest: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < lowest:
-        allowed = "a positive integer" if lowest == 1 else f"an integer >= {lowest}"
-        raise Gan1dError(f"{name} must be {allowed}, got {value!r}")
 
 
 def _treat_losses_as_losses(callback: keras.callbacks.Callback) -> None:
@@ -360,7 +348,7 @@ class _Loops:
                     target=target,
                 )
 
-            entry = (gan, target, compile_function(vectorize(run) if self.batched and vectorize else run))
+            entry = (gan, target, compile_function(vectorize(run) if self.batched and vectorize is not None else run))
             _LOOPS[key] = entry
             while len(_LOOPS) > _MAX_LOOPS:
                 _LOOPS.pop(next(iter(_LOOPS)))

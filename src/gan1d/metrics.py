@@ -27,6 +27,7 @@ import math
 import numpy as np
 from scipy.spatial.distance import cdist
 
+from gan1d.checks import integer
 from gan1d.errors import Gan1dError
 from gan1d.targets import FunctionTarget, MixtureTarget, Target
 
@@ -139,8 +140,7 @@ def coverage(generated: np.ndarray, target: FunctionTarget, bins: int = 20) -> f
     Raises:
         Gan1dError: On a bad shape, a non-FunctionTarget, or bins < 1.
     """
-    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 1:
-        raise Gan1dError(f"bins must be a positive int, got {bins!r}")
+    bins = integer("bins", bins)
     points = _check(generated, target)
     if points is None:
         return math.nan

@@ -8,14 +8,13 @@ have the same configuration.
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
 
+from gan1d.checks import integer, real
 from gan1d.errors import Gan1dError
 
 if TYPE_CHECKING:
@@ -26,19 +25,10 @@ if TYPE_CHECKING:
 __all__ = ["build_discriminator", "build_gan", "build_generator", "generate"]
 
 
-def _check_units(hidden_units: Sequence[int], what: str) -> tuple[int, ...]:
+def _check_units(hidden_units: object, what: str) -> tuple[int, ...]:
     if isinstance(hidden_units, str | bytes) or not isinstance(hidden_units, Sequence) or not hidden_units:
         raise Gan1dError(f"{what} hidden units must be one or more positive integers, got {hidden_units!r}")
-    for u in hidden_units:
-        if isinstance(u, bool) or not isinstance(u, numbers.Integral) or u <= 0:
-            raise Gan1dError(f"{what} hidden units must be one or more positive integers, got {list(hidden_units)}")
-    return tuple(int(u) for u in hidden_units)
-
-
-def _check_scale(scale: float) -> float:
-    if not (isinstance(scale, int | float) and math.isfinite(scale) and scale > 0):
-        raise Gan1dError(f"a scale must be a positive number, got {scale!r}")
-    return float(scale)
+    return tuple(integer(f"{what} hidden units", u) for u in hidden_units)
 
 
 def build_generator(
@@ -77,13 +67,16 @@ def build_generator(
     Raises:
         Gan1dError: If a size is not positive.
     """
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, numbers.Integral) or latent_dim <= 0:
-        raise Gan1dError(f"latent_dim must be a positive integer, got {latent_dim!r}")
+    latent_dim = integer("latent_dim", latent_dim)
     hidden = [
         keras.layers.Dense(u, activation=activation, kernel_initializer=kernel_initializer, name=f"hidden_{i}")
         for i, u in enumerate(_check_units(hidden_units, "generator"), 1)
     ]
-    scale = [keras.layers.Rescaling(_check_scale(output_scale), name="output_scale")] if output_scale != 1.0 else []
+    scale = (
+        [keras.layers.Rescaling(real("output_scale", output_scale, positive=True), name="output_scale")]
+        if output_scale != 1.0
+        else []
+    )
     if not residual:
         return keras.Sequential(
             [keras.Input((latent_dim,), name="noise"), *hidden, keras.layers.Dense(output_dim, name="output"), *scale],
@@ -135,11 +128,10 @@ def build_discriminator(
     Raises:
         Gan1dError: If a size is not positive.
     """
-    if isinstance(input_dim, bool) or not isinstance(input_dim, numbers.Integral) or input_dim <= 0:
-        raise Gan1dError(f"input_dim must be a positive integer, got {input_dim!r}")
+    input_dim = integer("input_dim", input_dim)
     layers: list[keras.layers.Layer] = [keras.Input((input_dim,), name="points")]
     if input_scale != 1.0:
-        layers.append(keras.layers.Rescaling(1.0 / _check_scale(input_scale), name="input_scale"))
+        layers.append(keras.layers.Rescaling(1.0 / real("input_scale", input_scale, positive=True), name="input_scale"))
     layers += [
         keras.layers.Dense(u, activation=activation, kernel_initializer=kernel_initializer, name=f"hidden_{i}")
         for i, u in enumerate(_check_units(hidden_units, "discriminator"), 1)

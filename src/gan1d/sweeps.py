@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from gan1d.config import TrainConfig
+from gan1d.checks import integer
+from gan1d.config import MAX_SEED, TrainConfig
 from gan1d.errors import Gan1dError
 from gan1d.runs import RunFolder, write_csv, write_json
 from gan1d.targets import FunctionTarget, MixtureTarget, Target
@@ -221,9 +222,7 @@ def _seed_list(seeds: object) -> list[int]:
         return list(range(int(seeds)))
     if isinstance(seeds, str | bytes) or not isinstance(seeds, Sequence) or not seeds:
         raise Gan1dError(message)
-    if any(isinstance(s, bool) or not isinstance(s, numbers.Integral) or s < 0 for s in seeds):
-        raise Gan1dError(message)
-    return [int(s) for s in seeds]
+    return [integer("a seed", s, 0, MAX_SEED) for s in seeds]
 
 
 def default_thresholds(distribution: Target) -> dict[str, float]:

@@ -117,8 +117,9 @@ def train(
         KeyboardInterrupt: On Ctrl-C, after writing what was produced so far.
     """
     config, distribution = _config_and_target(target, config, options)
-    folder = out_dir if isinstance(out_dir, RunFolder) else None
-    if out_dir is not None and folder is None:
+    if isinstance(out_dir, RunFolder) or out_dir is None:
+        folder = out_dir
+    else:
         folder = RunFolder.claim(out_dir, overwrite=overwrite)
     try:
         from gan1d.models import build_gan

@@ -35,7 +35,7 @@ match keras.backend.backend():
             vectorize,
         )
     case "tensorflow":
-        from gan1d.backend.tensorflow import (  # type: ignore[assignment]
+        from gan1d.backend.tensorflow import (
             PURE_UPDATES,
             BackendGAN,
             apply_gradients,

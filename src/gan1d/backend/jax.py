@@ -34,9 +34,12 @@ def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
     return jax.jit(fn)
 
 
-def vectorize(fn: Callable[..., Any]) -> Callable[..., Any]:
+def _vectorize(fn: Callable[..., Any]) -> Callable[..., Any]:
     # Batch over the first argument (the stacked states); the rest are shared.
     return jax.vmap(fn, in_axes=(0, None, None))
+
+
+vectorize: Callable[[Callable[..., Any]], Callable[..., Any]] | None = _vectorize
 
 
 class BackendGAN(StepHooks):

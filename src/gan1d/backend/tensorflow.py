@@ -47,7 +47,8 @@ def apply_gradients(
 
 
 def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return tf.function(fn, jit_compile=False, reduce_retracing=True)
+    compiled: Callable[..., Any] = tf.function(fn, jit_compile=False, reduce_retracing=True)
+    return compiled
 
 
 # TensorFlow cannot map the loop over a batch of states (the optimizer updates

@@ -26,7 +26,7 @@ from devices import check_device, machine_info, pin_device
 HERE = Path(__file__).resolve().parent
 TARGETS = ("ring", "grid")
 
-# (modes captured, % high quality) on ring, then on grid, as the papers print them (issue 5).
+# (modes captured, % high quality) on ring, then on grid, as the papers print them.
 PUBLISHED: list[tuple[str, tuple[str, str, str, str]]] = [
     ("GAN (VEEGAN table)", ("1", "99.3", "3.3", "0.5")),
     ("Unrolled GAN", ("7.6", "35.6", "23.6", "16")),

@@ -163,6 +163,23 @@ def test_resume_finishes_an_interrupted_run_like_one_that_never_stopped(tmp_path
     assert main(["train", "--resume", str(tmp_path / "cut"), "--seed", "2"]) == 2
 
 
+def test_resume_refuses_a_run_folder_whose_model_would_run_code(cli_run, tmp_path):
+    _, out = cli_run
+    folder = tmp_path / "suspect"
+    folder.mkdir()
+    for name in ("config.json", "history.csv", "metrics.json"):
+        (folder / name).write_bytes((out / name).read_bytes())
+    points = keras.Input((2,))
+    discriminator = keras.Model(points, keras.layers.Dense(1)(keras.layers.Lambda(lambda x: x * 2)(points)))
+    gan = gan1d.GAN(discriminator, gan1d.build_generator(2, (32, 32)), 2)
+    gan.compile(keras.optimizers.Adam(), keras.optimizers.Adam())
+    gan.save(folder / "gan.keras")
+    result = gan1d_command("train", "--resume", str(folder))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].endswith("gan1d loads models only in Keras's safe mode")
+    assert len(result.stderr.strip().splitlines()) == 2  # the "resuming ..." line, then the refusal
+
+
 def test_default_out_is_a_new_folder_under_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["train", "--epochs", "20", "--snapshot-every", "10", "--animation", "none"]) == 0

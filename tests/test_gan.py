@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -305,3 +307,17 @@ def test_a_gan_whose_noise_is_a_python_function_explains_why_it_cannot_be_saved(
     gan = make_packed_gan(1, instance_noise=lambda step: 0.1)
     with pytest.raises(Gan1dError, match="cannot be saved"):
         gan.save(tmp_path / "gan.keras")
+
+
+@pytest.mark.parametrize("saved_under", ["jax", "tensorflow"])
+def test_a_gan_saved_under_either_backend_loads_under_this_one(saved_under):
+    """`tests/data/make_saved_gans.py` saved these under each backend."""
+    data = Path(__file__).parent / "data"
+    gan = gan1d.load_gan(data / f"gan-{saved_under}.keras")
+    expected = np.load(data / f"gan-{saved_under}.npz")
+    points = gan.generate(16, seed=0)
+    np.testing.assert_allclose(points, expected["points"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gan.discriminate(points), expected["scores"], rtol=1e-5, atol=1e-5)
+    assert int(gan.g_optimizer.iterations) == 30
+    history = gan.fit_target(target("cube"), epochs=40, batch_size=64, initial_epoch=30)
+    assert np.isfinite(history.history["g_loss"]).all()

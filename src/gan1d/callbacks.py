@@ -59,15 +59,16 @@ class SnapshotCallback(keras.callbacks.Callback):
         self.reference: np.ndarray | None = self.real_points
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        self.noise = self._noise(self.model.latent_dim)
+        self.noise = self.latent_batch(self.model.latent_dim)
 
-    def _noise(self, latent_dim: int) -> np.ndarray:
+    def latent_batch(self, latent_dim: int) -> np.ndarray:
+        """The fixed latent vectors every snapshot generates from, `(n_points, latent_dim)`."""
         return np.random.default_rng(self.seed).standard_normal((self.n_points, latent_dim)).astype("float32")
 
     def prepare(self, gan: Any, target: Any) -> None:
         """Fixes the latent batch and the real points for a `fit_target` run on `target`."""
         self.set_model(gan)
-        self.noise = self._noise(gan.latent_dim)
+        self.noise = self.latent_batch(gan.latent_dim)
         if self.reference is None:
             self.reference = np.asarray(target.sample(self.n_points, seed=self.seed), dtype="float32")
 

@@ -45,8 +45,8 @@ def _cell(mean: float, error: float | None, digits: int = 1) -> str:
 
 def run_target(name: str, trials: int, preset: str, epochs: int | None, out: Path, backend: str) -> dict[str, Any]:
     from gan1d import plots
-    from gan1d.sweeps import sweep
     from gan1d.config import TrainConfig
+    from gan1d.sweeps import sweep
     from gan1d.targets import target
 
     steps = TrainConfig.from_preset(preset, function=name, **({"epochs": epochs} if epochs else {})).epochs

@@ -72,6 +72,7 @@ def test_a_read_only_folder_is_refused(tmp_path):
 def test_atomic_path_keeps_the_old_file_when_writing_fails(tmp_path):
     final = tmp_path / "data.json"
     final.write_text("old")
+
     def write_half(tmp):
         tmp.write_text("half")
         raise KeyboardInterrupt

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import numpy as np
 
-import gan1d
-
 HERE = Path(__file__).parent
 
 

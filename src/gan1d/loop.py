@@ -22,6 +22,7 @@ one epoch long.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -98,6 +99,7 @@ def fit_target(
         raise Gan1dError("fit_target takes at most one SnapshotCallback")
     snapshotter = snapshotters[0] if snapshotters else None
     per_epoch = [c for c in callbacks if not isinstance(c, SnapshotCallback | CallLevelCallback)]
+    _check_tensorboard(per_epoch)
     sparse = [c for c in callbacks if isinstance(c, CallLevelCallback)]
     for callback in per_epoch:
         _treat_losses_as_losses(callback)
@@ -270,6 +272,17 @@ def fit_target_many(
 
 
 # ----- the compiled loop -------------------------------------------------------
+
+
+def _check_tensorboard(callbacks: Sequence[keras.callbacks.Callback]) -> None:
+    """Keras's TensorBoard writes with `tf.summary`; say so clearly where that is missing."""
+    if any(isinstance(c, keras.callbacks.TensorBoard) for c in callbacks):
+        missing = [name for name in ("tensorflow", "tensorboard") if importlib.util.find_spec(name) is None]
+        if missing:
+            raise Gan1dError(
+                f"the TensorBoard callback needs the {' and '.join(missing)} package(s), under any backend; "
+                f"pip install {' '.join(missing)}"
+            )
 
 
 def _treat_losses_as_losses(callback: keras.callbacks.Callback) -> None:

@@ -118,6 +118,8 @@ class GAN(BackendGAN):
                 f"{self.pack * point}"
             )
         self.seed_generator = keras.random.SeedGenerator(seed)
+        # The epoch after which `fit_target` stopped on a non-finite step, if it did.
+        self.diverged_at_epoch: int | None = None
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         # Both networks are built by their Input layers; this stops Keras from
@@ -214,6 +216,16 @@ class GAN(BackendGAN):
     def load_own_variables(self, store: Any) -> None:
         if "seed_state" in store:
             self.seed_generator.state.assign(ops.cast(store["seed_state"], self.seed_generator.state.dtype))
+
+    def fit(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> keras.callbacks.History:
+        """Keras's `fit` on real points `x`, `(n, d)`; checks their shape first (see `keras.Model.fit`)."""
+        # Arrays and tensors are checked here; datasets and generators are Keras's to check.
+        shape = tuple(x.shape) if hasattr(x, "shape") else np.shape(x) if isinstance(x, list) else None
+        if shape is not None and (len(shape) != 2 or shape[-1] != self.point_dim):
+            raise Gan1dError(
+                f"fit needs real points of shape (n, {self.point_dim}) (one row per point), got {tuple(shape)}"
+            )
+        return super().fit(x, y, *args, **kwargs)
 
     # ----- using the networks ----------------------------------------------------
 

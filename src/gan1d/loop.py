@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -41,9 +42,13 @@ if TYPE_CHECKING:
 
 __all__ = ["STEPS_PER_CALL", "fit_target", "fit_target_many"]
 
-# Most steps one compiled call runs: big enough that dispatch is negligible, small
-# enough that progress and Ctrl-C stay responsive.
+# Most steps one compiled call runs: big enough that dispatch is negligible.
 STEPS_PER_CALL = 1000
+# Wall time a compiled call aims at, so that progress and a request to stop (Ctrl-C)
+# are answered within a fraction of a second whatever a step costs.
+CALL_SECONDS = 0.25
+# Steps of the first call of a run, which also compiles: its time says little.
+FIRST_CALL_STEPS = 100
 
 # Monitors whose direction Keras cannot tell by itself; they are losses.
 _LOSSES = ("d_loss", "g_loss")
@@ -126,9 +131,11 @@ def fit_target(
     loops = _Loops(gan, target, batch_size)
     listeners.on_train_begin()
     step, last_step = initial_epoch * steps_per_epoch, epochs * steps_per_epoch
+    first_step = step
     # Losses of the epoch under way, when an epoch spans several compiled calls.
     pending_d: list[np.ndarray] = []
     pending_g: list[np.ndarray] = []
+    seconds_per_step: float | None = None
     try:
         while step < last_step and not gan.stop_training:
             epoch = step // steps_per_epoch
@@ -136,13 +143,18 @@ def fit_target(
                 listeners.on_epoch_begin(epoch)
                 listeners.on_train_batch_begin(steps_per_epoch - 1)
             call_steps = (epoch + 1) * steps_per_epoch - step if per_epoch else last_step - step
-            period, periods = _split(step, call_steps, every)
-            run = loops(period, _capacity(period, periods))
+            period, most = _split(step, call_steps, every)
+            # One program shape for the whole run, however its calls are cut.
+            run = loops(period, _capacity(period, max(most, (last_step - first_step) // period)))
+            periods = most if per_epoch else _timed_periods(period, most, seconds_per_step)
+            started = time.perf_counter()
             state, d_losses, g_losses, captured, bad_step = run(
                 gan.copy_state(), ops.convert_to_tensor(periods, "int32"), inputs
             )
             gan.write_state(state)
             bad_step = int(ops.convert_to_numpy(bad_step))
+            # A call that also compiled overstates the cost: the next call is shorter, and measures again.
+            seconds_per_step = (time.perf_counter() - started) / (periods * period)
             done = periods * period if bad_step < 0 else bad_step
             pending_d.append(ops.convert_to_numpy(d_losses)[:periods].reshape(-1)[:done])
             pending_g.append(ops.convert_to_numpy(g_losses)[:periods].reshape(-1)[:done])
@@ -197,6 +209,7 @@ def fit_target_many(
     *,
     vectorized: bool = True,
     on_progress: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[list[GANState], np.ndarray, np.ndarray]:
     """Trains independent copies of `gan`, one per initial state, on `target`.
 
@@ -215,6 +228,8 @@ def fit_target_many(
         vectorized: False trains the copies one after another even under JAX.
         on_progress: Called with the number of steps done (by every copy) after
             each compiled call.
+        should_stop: Asked before each compiled call; True abandons the training
+            with a KeyboardInterrupt (the copies have not finished).
 
     Returns:
         The final states, and the losses `d_loss`, `g_loss` as `(copies, epochs)` arrays.
@@ -232,6 +247,8 @@ def fit_target_many(
     g_parts: list[np.ndarray] = []
     step = 0
     while step < epochs:
+        if should_stop is not None and should_stop():
+            raise KeyboardInterrupt
         period, periods = _split(step, epochs - step, 0)
         run = loops(period, _capacity(period, periods))
         count = ops.convert_to_tensor(periods, "int32")
@@ -310,6 +327,13 @@ def _split(first_step: int, steps: int, every: int) -> tuple[int, int]:
     else:
         period = min(100, steps)
     return period, max(1, min(STEPS_PER_CALL // period, steps // period))
+
+
+def _timed_periods(period: int, most: int, seconds_per_step: float | None) -> int:
+    """How many of at most `most` periods the next call runs to take about `CALL_SECONDS`."""
+    if seconds_per_step is None:
+        return max(1, min(most, FIRST_CALL_STEPS // period))
+    return max(1, min(most, int(CALL_SECONDS / max(seconds_per_step * period, 1e-9))))
 
 
 def _capacity(period: int, periods: int) -> int:

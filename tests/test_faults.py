@@ -151,7 +151,9 @@ def test_a_write_error_keeps_the_model_and_says_what_failed(tmp_path, monkeypatc
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(plots, "plot_losses", full)
-    with pytest.raises(RunWriteError, match=r"losses\.png: No space left on device; the trained model is in gan\.keras"):
+    with pytest.raises(
+        RunWriteError, match=r"losses\.png: No space left on device; the trained model is in gan\.keras"
+    ):
         gan1d.train(epochs=40, snapshot_every=20, out_dir=tmp_path)
     metrics = strict_json(tmp_path / "metrics.json")
     assert metrics["files"] == "incomplete: could not write losses.png (No space left on device)"

@@ -143,7 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", help="output folder (default: a new folder under runs/)")
     parser.add_argument("--overwrite", action="store_true", help="replace gan1d's files in a non-empty --out")
-    parser.add_argument("--quiet", action="store_true", help="no progress display")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--quiet", action="store_true", help="no progress display")
+    shown.add_argument(
+        "--progress", action="store_true", help="a progress display even when the output is not a terminal"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -207,11 +211,11 @@ def _train(args: argparse.Namespace) -> int:
         verb = "resuming" if args.resume else "training"
         print(
             f"gan1d: {verb} {described.get('expression') or described.get('name')}{where} for {config.epochs} epochs "
-            f"with {keras.backend.backend()} ({config.preset} preset); writing {folder.path}",
+            f"with {keras.backend.backend()} ({config.preset} preset); writing {folder.path}; compiling",
             file=sys.stderr,
         )
         progress = [StartNotice()]
-        if not args.quiet and sys.stderr.isatty():
+        if _show_progress(args):
             progress.append(ProgressBar(config.epochs))
         try:
             if args.resume:
@@ -274,7 +278,7 @@ def _sweep(args: argparse.Namespace) -> int:
             f"({config.preset} preset); writing {folder.path}",
             file=sys.stderr,
         )
-        bar = None if args.quiet or not sys.stderr.isatty() else _progress_bar(args.seeds * config.epochs)
+        bar = _progress_bar(args.seeds * config.epochs) if _show_progress(args) else None
         try:
             result = sweep(
                 seeds=args.seeds,
@@ -292,6 +296,10 @@ def _sweep(args: argparse.Namespace) -> int:
             return EXIT_INTERRUPTED + stopped.signal_number
     _report_sweep(result, folder)
     return EXIT_OK
+
+
+def _show_progress(args: argparse.Namespace) -> bool:
+    return bool(args.progress or (not args.quiet and sys.stdout.isatty()))
 
 
 def _progress_bar(total: int) -> Any:

@@ -1,4 +1,4 @@
-"""The exceptions gan1d raises: bad input, and a run that diverged."""
+"""The exceptions gan1d raises: bad input, a run that diverged, was interrupted, or could not be written."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from gan1d.backend import PURE_UPDATES, GANState, compile_function, vectorize
+from gan1d.backend import GANState, compile_function, updates_are_pure, vectorize
 from gan1d.callbacks import CallLevelCallback, SnapshotCallback
 from gan1d.checks import integer
 from gan1d.errors import Gan1dError
@@ -324,9 +324,11 @@ def _capacity(period: int, periods: int) -> int:
 class _Loops:
     """The compiled loops one training call uses, found once per shape.
 
-    Under JAX a compiled loop is a pure function of the state, so every GAN with the
-    same networks, optimizers, loss and target shares one (a second `train()` of
-    the same configuration compiles nothing). Elsewhere each GAN has its own.
+    Where the optimizers update values alone (any optimizer under JAX, plain Adam
+    under TensorFlow) a compiled loop is a pure function of the state, so every GAN
+    with the same networks, optimizers, loss and target shares one (a second
+    `train()` of the same configuration compiles nothing). Otherwise each GAN has
+    its own.
     """
 
     def __init__(self, gan: GAN, target: Any, batch_size: int, *, batched: bool = False) -> None:
@@ -381,7 +383,10 @@ def _signature(gan: GAN, target: Any) -> Any:
     callable as a learning rate, say), the objects themselves are the key.
     """
     by_identity = ("instance", id(gan), id(gan.d_optimizer), id(gan.g_optimizer), id(gan.loss_fn), id(target))
-    if not PURE_UPDATES:
+    if not (
+        updates_are_pure(gan.d_optimizer, gan.discriminator.trainable_variables)
+        and updates_are_pure(gan.g_optimizer, gan.generator.trainable_variables)
+    ):
         return by_identity
     try:
         own = {k: v for k, v in gan.get_config().items() if k not in ("name", "seed", "generator", "discriminator")}

@@ -57,7 +57,9 @@ def apply_gradients(
 def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
     # XLA: a GAN step is dozens of tiny ops, and fusing them makes the loop about
     # as fast as a hand-written one (the plain graph runs each op on its own).
-    compiled: Callable[..., Any] = tf.function(fn, jit_compile=True, reduce_retracing=True)
+    # No autograph: the code also runs under jax.jit, so it has no Python control
+    # flow on tensors, and converting Keras's layers would take seconds per trace.
+    compiled: Callable[..., Any] = tf.function(fn, jit_compile=True, reduce_retracing=True, autograph=False)
     return compiled
 
 

@@ -132,7 +132,8 @@ def timed(command: list[str], env: dict[str, str]) -> dict[str, float]:
     if done.returncode:
         raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr[-3000:]}")
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "stderr_lines": len(done.stderr.splitlines())}
+    lines = done.stderr.splitlines()
+    return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "stderr_lines": len(lines), "stderr": lines[:8]}
 
 
 def end_to_end(python: str, env: dict[str, str], scratch: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -162,7 +163,14 @@ def end_to_end(python: str, env: dict[str, str], scratch: Path, args: argparse.N
         f"{kind}/floor": {unit: round(best[kind][unit] / best["floor"][unit], 2) for unit in ("wall_s", "cpu_s")}
         for kind in ("cold", "warm")
     }
-    return {"rounds": rounds, "best": best, "ratios": ratios, "stderr_lines": rounds["warm"][-1]["stderr_lines"]}
+    warm = rounds["warm"][-1]
+    return {
+        "rounds": rounds,
+        "best": best,
+        "ratios": ratios,
+        "stderr_lines": warm["stderr_lines"],
+        "stderr": warm["stderr"],
+    }
 
 
 def run_child(python: str, env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:

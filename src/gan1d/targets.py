@@ -291,6 +291,10 @@ def _zoomed(
     return np.unique(candidates[inside])
 
 
+# (expression text, domain) -> (min f, max f) of expressions that passed the checks.
+_CHECKED_EXPRESSIONS: dict[tuple[str, tuple[float, float]], tuple[float, float]] = {}
+
+
 @dataclasses.dataclass(frozen=True)
 class FunctionTarget(Target):
     """Points (x, f(x)) with x uniform on ``domain``.
@@ -334,7 +338,17 @@ class FunctionTarget(Target):
             object.__setattr__(self, "_parsed", parsed)
         elif not callable(self.function):
             raise Gan1dError(f"function must be callable, got {type(self.function).__name__}")
-        object.__setattr__(self, "_y_range", self._check_on_grid())
+        if self.expression is None:
+            object.__setattr__(self, "_y_range", self._check_on_grid())
+            return
+        # An expression is a pure function of its text: check each (text, domain) once
+        # per process (a config and the run it starts each build the target).
+        key = (self.expression, self.domain)
+        if key not in _CHECKED_EXPRESSIONS:
+            _CHECKED_EXPRESSIONS[key] = self._check_on_grid()
+            while len(_CHECKED_EXPRESSIONS) > 64:
+                _CHECKED_EXPRESSIONS.pop(next(iter(_CHECKED_EXPRESSIONS)))
+        object.__setattr__(self, "_y_range", _CHECKED_EXPRESSIONS[key])
 
     def _check_on_grid(self) -> tuple[float, float]:
         """Checks f where training can draw x; returns (min f, max f) on the domain.

@@ -253,6 +253,7 @@ def _sweep(args: argparse.Namespace) -> int:
         enable_compilation_cache()  # before the framework loads: TensorFlow reads its flags then
         import_backend()
         from gan1d.sweeps import describe_run, sweep
+
         print(
             f"gan1d: {args.seeds} seeds of {config.function} for {config.epochs} epochs with {backend} "
             f"({config.preset} preset); writing {folder.path}",

@@ -115,11 +115,11 @@ def enable_compilation_cache() -> Path | None:
         return None
     import jax
 
-    folder = os.environ.get("JAX_COMPILATION_CACHE_DIR") or str(_cache_home() / "jax")
-    jax.config.update("jax_compilation_cache_dir", folder)
+    jax_folder = os.environ.get("JAX_COMPILATION_CACHE_DIR") or str(_cache_home() / "jax")
+    jax.config.update("jax_compilation_cache_dir", jax_folder)
     # The training loop takes about a second to compile; tiny programs are not worth a file.
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
-    return Path(folder)
+    return Path(jax_folder)
 
 
 def import_backend(*, quiet: bool = True) -> str:

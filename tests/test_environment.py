@@ -13,10 +13,9 @@ from gan1d import environment
 
 
 def python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """Runs `code` in a fresh interpreter with these environment variables added."""
-    return subprocess.run(
-        [sys.executable, "-c", code], env={**os.environ, **env}, capture_output=True, text=True, check=True
-    )
+    """Runs `code` in a fresh interpreter with these environment variables added ("" removes one)."""
+    merged = {k: v for k, v in {**os.environ, **env}.items() if v}
+    return subprocess.run([sys.executable, "-c", code], env=merged, capture_output=True, text=True, check=True)
 
 
 def test_tensorflow_s_xla_cache_is_named_before_tensorflow_loads(tmp_path):

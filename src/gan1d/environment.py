@@ -129,8 +129,12 @@ def import_backend(*, quiet: bool = True) -> str:
     absl::InitializeLog() is called are written to STDERR" and "Could not find
     cuda drivers" straight to file descriptor 2, some before `TF_CPP_MIN_LOG_LEVEL`
     applies. With `quiet`, everything written to it while the framework loads
-    and finds its devices is held back, and shown only if that fails;
-    `TF_CPP_MIN_LOG_LEVEL` defaults to 2 (errors only) for the rest of the run.
+    and finds its devices is held back, and shown only if that fails; and
+    `TF_CPP_MIN_LOG_LEVEL` defaults to 3 for the rest of the run, because loading
+    a program from XLA's persistent cache logs harmless lines at error level (a
+    failed text parse before the binary one, and CPU "features" such as
+    +prefer-no-scatter that the host does not list). Failures still raise Python
+    exceptions with their messages.
 
     Returns:
         The backend's name.
@@ -139,7 +143,8 @@ def import_backend(*, quiet: bool = True) -> str:
         import keras
 
         return str(keras.backend.backend())
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if not os.environ.get("TF_CPP_MIN_LOG_LEVEL"):
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     with _stderr_held_back():
         import keras
 

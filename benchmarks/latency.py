@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"{backend}: {pythons[backend]}")
             env = child_env(backend, args.source.resolve(), args.out.resolve() / ".pycache" / backend)
             report["backends"][backend] = {
-                "python": pythons[backend],
+                "python": Path(pythons[backend]).name,
                 "versions": versions(pythons[backend], env),
                 "end_to_end": end_to_end(pythons[backend], env, Path(scratch) / backend, args),
                 "in_process": run_child(pythons[backend], env, args),
@@ -132,7 +132,8 @@ def timed(command: list[str], env: dict[str, str]) -> dict[str, float]:
     if done.returncode:
         raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr[-3000:]}")
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    lines = done.stderr.splitlines()
+    # The run folders are temporary: keep the lines, not where they were.
+    lines = [line.replace(tempfile.gettempdir(), "<tmp>") for line in done.stderr.splitlines()]
     return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "stderr_lines": len(lines), "stderr": lines[:8]}
 
 

@@ -197,9 +197,10 @@ def _train(args: argparse.Namespace) -> int:
         folder = RunFolder.claim(args.out, overwrite=args.overwrite)
 
     with folder:
-        from gan1d.environment import enable_compilation_cache
+        from gan1d.environment import enable_compilation_cache, import_backend
 
-        enable_compilation_cache()
+        enable_compilation_cache()  # before the framework loads: TensorFlow reads its flags then
+        import_backend()
         import keras
 
         from gan1d.callbacks import ProgressBar, StartNotice
@@ -268,11 +269,13 @@ def _sweep(args: argparse.Namespace) -> int:
     backend = check_backend()
     folder = RunFolder.claim(args.out, overwrite=args.overwrite)
     with folder:
-        from gan1d.environment import enable_compilation_cache
+        from gan1d.environment import enable_compilation_cache, import_backend
         from gan1d.errors import RunInterrupted
+
+        enable_compilation_cache()  # before the framework loads: TensorFlow reads its flags then
+        import_backend()
         from gan1d.sweeps import sweep
 
-        enable_compilation_cache()
         print(
             f"gan1d: {args.seeds} seeds of {config.function} for {config.epochs} epochs with {backend} "
             f"({config.preset} preset); writing {folder.path}",

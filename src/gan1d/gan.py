@@ -16,7 +16,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from gan1d.backend import BackendGAN, GANState, apply_gradients, value_and_grad
+from gan1d.backend import BackendGAN, GANState, apply_gradients, random_normal, value_and_grad
 from gan1d.checks import integer
 from gan1d.errors import Gan1dError
 from gan1d.losses import discriminator_loss, generator_loss
@@ -352,14 +352,14 @@ class GAN(BackendGAN):
                 filled = ((ops.shape(real)[0] + self.pack - 1) // self.pack) * self.pack
                 real = ops.tile(real, (self.pack, 1))[:filled]
             batch = ops.shape(real)[0]
-            d_noise = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
-            g_noise = keras.random.normal((2 * batch, self.latent_dim), seed=self.seed_generator)
+            d_noise = random_normal((batch, self.latent_dim), self.seed_generator)
+            g_noise = random_normal((2 * batch, self.latent_dim), self.seed_generator)
             if self.instance_noise is not None:
                 blur = self.noise_std(state)
                 points = self.point_dim
-                real = real + blur * keras.random.normal((batch, points), seed=self.seed_generator)
-                d_blur = blur * keras.random.normal((batch, points), seed=self.seed_generator)
-                g_blur = blur * keras.random.normal((2 * batch, points), seed=self.seed_generator)
+                real = real + blur * random_normal((batch, points), self.seed_generator)
+                d_blur = blur * random_normal((batch, points), self.seed_generator)
+                g_blur = blur * random_normal((2 * batch, points), self.seed_generator)
             else:
                 d_blur = g_blur = 0.0
             seed = scope.get_current_value(seed_variable)

@@ -32,7 +32,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from gan1d.backend import PURE_UPDATES, GANState, compile_function, vectorize
+from gan1d.backend import GANState, compile_function, updates_are_pure, vectorize
 from gan1d.callbacks import CallLevelCallback, SnapshotCallback
 from gan1d.checks import integer
 from gan1d.errors import Gan1dError
@@ -348,14 +348,16 @@ def _capacity(period: int, periods: int) -> int:
 class _Loops:
     """The compiled loops one training call uses, found once per shape.
 
-    Under JAX a compiled loop is a pure function of the state, so every GAN with the
-    same networks, optimizers, loss and target shares one (a second `train()` of
-    the same configuration compiles nothing). Elsewhere each GAN has its own.
+    Where the optimizers update values alone (any optimizer under JAX, plain Adam
+    under TensorFlow) a compiled loop is a pure function of the state, so every GAN
+    with the same networks, optimizers, loss and target shares one (a second
+    `train()` of the same configuration compiles nothing). Otherwise each GAN has
+    its own.
     """
 
     def __init__(self, gan: GAN, target: Any, batch_size: int, *, batched: bool = False) -> None:
         self.gan, self.target, self.batch_size, self.batched = gan, target, batch_size, batched
-        self.signature = _signature(gan, target)
+        self.identity = _identity(gan, target)
         self.found: dict[tuple[int, int], Callable[..., Any]] = {}
 
     def __call__(self, period: int, capacity: int) -> Callable[..., Any]:
@@ -365,37 +367,69 @@ class _Loops:
         return self.found[period, capacity]
 
     def _find(self, period: int, capacity: int) -> Callable[..., Any]:
-        key = (self.signature, period, capacity, self.batch_size, self.batched)
-        entry = _LOOPS.get(key)
-        # The GAN a loop was traced with may have been compiled again since.
-        if entry is not None and entry[0] is not self.gan and _signature(entry[0], entry[1]) != self.signature:
-            entry = None
-        if entry is None:
-            gan, target, batch_size = self.gan, self.target, self.batch_size
+        shape = (period, capacity, self.batch_size, self.batched)
+        entries = _LOOPS.setdefault(shape, [])
+        # This GAN's own loop first: no signature needed. Signatures are computed only
+        # to share with another GAN, since Keras's serialization imports TensorFlow
+        # wherever it is installed, also under JAX.
+        for entry in entries:
+            if entry.identity == self.identity:
+                return entry.compiled
+        if entries:
+            mine = _signature(self.gan, self.target)
+            for entry in entries:
+                if entry.identity != _identity(entry.gan, entry.target):
+                    continue  # its GAN was compiled again since: the loop holds the old optimizers
+                if entry.signature is None:
+                    entry.signature = _signature(entry.gan, entry.target)
+                if entry.signature == mine and not _is_identity(mine):
+                    return entry.compiled
+        gan, target, batch_size = self.gan, self.target, self.batch_size
 
-            def run(state: GANState, num_periods: Any, inputs: dict[str, Any]) -> Any:
-                return _run_periods(
-                    gan,
-                    state,
-                    num_periods,
-                    inputs,
-                    period=period,
-                    capacity=capacity,
-                    batch_size=batch_size,
-                    target=target,
-                )
+        def run(state: GANState, num_periods: Any, inputs: dict[str, Any]) -> Any:
+            return _run_periods(
+                gan,
+                state,
+                num_periods,
+                inputs,
+                period=period,
+                capacity=capacity,
+                batch_size=batch_size,
+                target=target,
+            )
 
-            entry = (gan, target, compile_function(vectorize(run) if self.batched and vectorize is not None else run))
-            _LOOPS[key] = entry
-            while len(_LOOPS) > _MAX_LOOPS:
-                _LOOPS.pop(next(iter(_LOOPS)))
-        return entry[2]
+        compiled = compile_function(vectorize(run) if self.batched and vectorize is not None else run)
+        entries.append(_Loop(self.identity, gan, target, compiled))
+        while sum(map(len, _LOOPS.values())) > _MAX_LOOPS:
+            oldest = min((e.created, shape) for shape, es in _LOOPS.items() for e in es)[1]
+            _LOOPS[oldest].pop(0)
+        return compiled
 
 
-# Compiled loops by structure and shape, oldest first. An entry keeps the GAN and
-# target it was traced with alive.
-_LOOPS: dict[tuple[Any, ...], tuple[Any, Any, Callable[..., Any]]] = {}
+class _Loop:
+    """One compiled loop, the GAN and target it was traced with (kept alive), and their signature once known."""
+
+    _count = 0
+
+    def __init__(self, identity: tuple[Any, ...], gan: GAN, target: Any, compiled: Callable[..., Any]) -> None:
+        self.identity, self.gan, self.target, self.compiled = identity, gan, target, compiled
+        self.signature: Any = None
+        _Loop._count += 1
+        self.created = _Loop._count
+
+
+# Compiled loops by shape (period, capacity, batch size, batched), oldest first.
+_LOOPS: dict[tuple[int, int, int, bool], list[_Loop]] = {}
 _MAX_LOOPS = 32
+
+
+def _identity(gan: GAN, target: Any) -> tuple[Any, ...]:
+    """The objects a compiled loop was traced with; a GAN compiled again gets new optimizers."""
+    return ("instance", id(gan), id(gan.d_optimizer), id(gan.g_optimizer), id(gan.loss_fn), id(target))
+
+
+def _is_identity(signature: Any) -> bool:
+    return isinstance(signature, tuple) and signature[:1] == ("instance",)
 
 
 def _signature(gan: GAN, target: Any) -> Any:
@@ -404,8 +438,11 @@ def _signature(gan: GAN, target: Any) -> Any:
     Where updates are not pure, or something has no configuration (a Python
     callable as a learning rate, say), the objects themselves are the key.
     """
-    by_identity = ("instance", id(gan), id(gan.d_optimizer), id(gan.g_optimizer), id(gan.loss_fn), id(target))
-    if not PURE_UPDATES:
+    by_identity = _identity(gan, target)
+    if not (
+        updates_are_pure(gan.d_optimizer, gan.discriminator.trainable_variables)
+        and updates_are_pure(gan.g_optimizer, gan.generator.trainable_variables)
+    ):
         return by_identity
     try:
         own = {k: v for k, v in gan.get_config().items() if k not in ("name", "seed", "generator", "discriminator")}

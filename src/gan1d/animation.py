@@ -44,7 +44,7 @@ from gan1d.runs import atomic_path
 from gan1d.scene import EDGES, Scene
 from gan1d.views import Views
 
-__all__ = ["VERDICT_COLORS", "AnimationFile", "animate", "animate_result", "ffmpeg_available", "still"]
+__all__ = ["BAND_COLORS", "VERDICT_COLORS", "AnimationFile", "animate", "animate_result", "ffmpeg_available", "still"]
 
 # The discriminator's verdict, from "fake" (0) through "cannot tell" (0.5) to
 # "real" (1): pale tints of the generated and real points' colours, so the points
@@ -54,8 +54,9 @@ VERDICT = LinearSegmentedColormap.from_list("verdict", VERDICT_COLORS)
 # The heatmap is drawn in bands of 0.1: flat colours read as levels, like a contour
 # map, and a GIF stores them far more compactly than a smooth ramp.
 _BANDS = 10
-_BAND_RGB = (VERDICT((np.arange(_BANDS) + 0.5) / _BANDS)[:, :3] * 255).round().astype(np.uint8)
-_BAND_MAP = ListedColormap(_BAND_RGB / 255.0, name="verdict bands")
+# The heatmap bands' colours, (bands, 3) uint8, from "fake" to "real".
+BAND_COLORS = (VERDICT((np.arange(_BANDS) + 0.5) / _BANDS)[:, :3] * 255).round().astype(np.uint8)
+_BAND_MAP = ListedColormap(BAND_COLORS / 255.0, name="verdict bands")
 _BAND_NORM = BoundaryNorm(np.linspace(0.0, 1.0, _BANDS + 1), _BANDS)
 _CONTOUR_COLOR = "0.2"
 _CONTOUR_STYLE = (0, (4, 3))
@@ -66,6 +67,7 @@ _GENERATED_STYLE: dict[str, Any] = {
     "animated": True,
 }
 _OUTSIDE_COLOR = "#8a3d00"
+_KEY_COLORS = ("#000000", "#ffffff", "#262626", "#444444", "#808080", "#bfbfbf")
 PUSH_COLOR = "#6a1b9a"
 MANIFOLD_COLOR = "#3c3c3c"
 D_LOSS_COLOR = "tab:red"
@@ -443,7 +445,7 @@ class _Frames:
         if outside:
             total = len(scene.points[frame])
             text = f"{outside} of {total} generated points are beyond the edges (◂ ▸ ▴ ▾)"
-            self.labels.draw(self.renderer, text, plane_left + 1.45, top - 0.05, size=9, color=_OUTSIDE_COLOR)
+            self.labels.draw(self.renderer, text, plane_left, top - 0.25, size=9, color=_OUTSIDE_COLOR)
         if self.losses:
             self._draw_losses(frame, epoch)
         width, height = self.canvas.get_width_height()
@@ -494,7 +496,7 @@ class _HeatmapPainter:
         self.up_share, self.up_keep = up_share[:, None], 1 - up_share[:, None]
         self.visible = ((xs >= x0) & (xs <= x1))[None, :] & ((ys >= y0) & (ys <= y1))[:, None]
         # Each band's colour as one 32-bit RGBA word, and transparent beyond the plane.
-        colors = np.concatenate([_BAND_RGB, np.full((_BANDS, 1), 255, np.uint8)], axis=1)
+        colors = np.concatenate([BAND_COLORS, np.full((_BANDS, 1), 255, np.uint8)], axis=1)
         self.colors = np.concatenate([colors, np.zeros((1, 4), np.uint8)]).view(np.uint32).reshape(-1)
 
     def __call__(self, renderer: Any, verdict: np.ndarray) -> None:
@@ -575,12 +577,17 @@ def _palette(first: Image.Image) -> Image.Image:
 
     The last entry is left for "unchanged" (see `_write_gif`).
     """
-    room = _GIF_COLORS - 1 - _BANDS
+    # The colours that carry meaning are kept exactly; median cut would merge a
+    # colour that few pixels have (a legend's line) into its neighbours.
+    named = [*_KEY_COLORS, GENERATED_COLOR, REAL_COLOR, CURVE_COLOR, PUSH_COLOR, MANIFOLD_COLOR]
+    named += [D_LOSS_COLOR, G_LOSS_COLOR, _CONTOUR_COLOR, _OUTSIDE_COLOR, _GENERATED_STYLE["markeredgecolor"]]
+    fixed = np.concatenate([BAND_COLORS, (np.array([to_rgb(c) for c in named]) * 255).round().astype(np.uint8)])
+    room = _GIF_COLORS - 1 - len(fixed)
     own = first.quantize(room, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     colors = np.asarray(own.getpalette() or [], dtype=np.uint8).reshape(-1, 3)[:room]
     entries = np.zeros((_GIF_COLORS, 3), np.uint8)
     entries[: len(colors)] = colors
-    entries[room : room + _BANDS] = _BAND_RGB
+    entries[room : room + len(fixed)] = fixed
     palette = Image.new("P", (1, 1))
     palette.putpalette(entries.reshape(-1).tolist())
     return palette

@@ -146,7 +146,7 @@ def test_still_draws_one_frame_as_a_png(tmp_path: Path) -> None:
         assert share_near(a, LOSS_GREEN, 30) < share_near(b, LOSS_GREEN, 30)
     with pytest.raises(Gan1dError, match="out of range"):
         animation.still(snaps, REAL, tmp_path / "x.png", frame=5)
-    with pytest.raises(Gan1dError, match="use .png"):
+    with pytest.raises(Gan1dError, match=r"use \.png"):
         animation.still(snaps, REAL, tmp_path / "x.jpg")
 
 

@@ -141,8 +141,10 @@ def test_snapshot_callback_under_fit_captures_the_layers_around_its_real_points(
     assert layers is not None
     assert len(layers) == 3
     (x0, x1), (y0, y1) = layers.plane
-    assert x0 < real[:50, 0].min() and real[:50, 0].max() < x1
-    assert y0 < real[:50, 1].min() and real[:50, 1].max() < y1
+    assert x0 < real[:50, 0].min()
+    assert real[:50, 0].max() < x1
+    assert y0 < real[:50, 1].min()
+    assert real[:50, 1].max() < y1
     cells = layers.verdict.shape[1]
     scores = gan.discriminate(views.plane_grid(layers.plane, cells)).reshape(cells, cells)
     np.testing.assert_allclose(layers.verdict[-1], scores, rtol=1e-4, atol=1e-6)

@@ -30,7 +30,7 @@ def test_points_inside_stay_and_points_beyond_go_to_the_edge_they_are_farthest_b
     positions, kinds = scene.placed(0)
     names = ["inside", *EDGES, "hidden"]
     assert [names[k] for k in kinds] == ["inside", "right", "left", "bottom", "top", "right", "hidden"]
-    assert HIDDEN == len(names) - 1
+    assert len(names) - 1 == HIDDEN
     np.testing.assert_allclose(positions[0], [0.5, 0.5])
     inset = scene_module.EDGE_INSET
     np.testing.assert_allclose(positions[1], [1 - inset, 0.5])
@@ -77,7 +77,7 @@ def test_long_histories_are_averaged_and_a_frame_never_shows_a_later_loss():
     snaps = snapshots(5)
     scene = Scene.build(snaps, REAL, history=history(5000))
     assert scene.losses is not None
-    epochs, d_loss, g_loss = scene.losses
+    epochs, d_loss, _ = scene.losses
     assert len(epochs) <= scene_module.LOSS_POINTS
     assert epochs[-1] == 5000
     assert np.all(np.diff(epochs) > 0)

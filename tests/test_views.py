@@ -58,7 +58,8 @@ def test_captured_layers_agree_with_the_networks_on_the_host(preset):
     scores = gan.discriminate(grid).reshape(-1)
     expected = 1 / (1 + np.exp(-scores)) if config.logits else scores
     np.testing.assert_allclose(captured["verdict"], expected, rtol=1e-4, atol=1e-5)
-    assert 0 <= captured["verdict"].min() and captured["verdict"].max() <= 1
+    assert captured["verdict"].min() >= 0
+    assert captured["verdict"].max() <= 1
     manifold = keras.ops.convert_to_numpy(gan.generator(views.latent_grid(gan.latent_dim)))
     np.testing.assert_allclose(captured["manifold"], manifold, rtol=1e-4, atol=1e-5)
     # The push is minus the gradient of each point's own generator loss: check it by

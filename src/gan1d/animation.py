@@ -320,10 +320,10 @@ class _Frames:
         }
         self._legend()
         if self.losses:
-            self._loss_panel(
-                box(panel_left, bottom + 1.55, _PANEL_WIDTH, height - 1.55),
-                box(panel_left, bottom, _PANEL_WIDTH, 1.05),
-            )
+            # The losses above the quality number, or the whole height without one.
+            top = box(panel_left, bottom + 1.55, _PANEL_WIDTH, height - 1.55)
+            whole = box(panel_left, bottom, _PANEL_WIDTH, height)
+            self._loss_panel(top if scene.quality is not None else whole, box(panel_left, bottom, _PANEL_WIDTH, 1.05))
         canvas = fig.canvas
         assert isinstance(canvas, FigureCanvasAgg)
         self.canvas = canvas

@@ -470,9 +470,10 @@ class _Frames:
             self.quality_marker.set_xdata([epoch, epoch])
             for artist in (self.quality_line, self.quality_dot, self.quality_marker):
                 artist.draw(self.renderer)
-            title_top = _PLANE[1] + 1.05 + 0.2
+            # The current value, in the plot's top right corner, which a falling curve leaves free.
             value = f"{series[frame]:.3g}"
-            self.labels.draw(self.renderer, value, self.width - _RIGHT, title_top, size=10, anchor="right")
+            top = _PLANE[1] + 1.05 - 0.05
+            self.labels.draw(self.renderer, value, self.width - _RIGHT - 0.06, top, size=9, anchor="right")
 
 
 class _HeatmapPainter:

@@ -131,3 +131,12 @@ def test_a_snapshot_callback_brings_its_layers():
 def test_bad_input_is_refused(kwargs, message):
     with pytest.raises(Gan1dError, match=message):
         Scene.build(snapshots(3), REAL, **kwargs)
+
+
+def test_the_loss_panel_shows_every_loss_drawn():
+    scene = Scene.build(snapshots(3), REAL, history=history(60))
+    low, high = scene.loss_limits()
+    assert scene.losses is not None
+    drawn = np.concatenate(scene.losses[1:])
+    assert low < drawn.min()
+    assert drawn.max() < high

@@ -374,14 +374,7 @@ class _Frames:
         losses.tick_params(labelsize=8, labelbottom=scene.quality is None)
         losses.set_title("losses", fontsize=10, pad=3)
         losses.grid(True, lw=0.4, alpha=0.4)
-        if scene.losses is not None:
-            _, d_loss, g_loss = scene.losses
-            values = np.concatenate([d_loss, g_loss])
-            values = values[np.isfinite(values)]
-            if len(values):
-                low, high = np.percentile(values, [0.5, 99.5])
-                pad = 0.08 * max(high - low, 1e-3)
-                losses.set_ylim(low - pad, high + pad)
+        losses.set_ylim(*scene.loss_limits())
         (self.d_line,) = losses.plot([], [], color=D_LOSS_COLOR, lw=1.2, animated=True)
         (self.g_line,) = losses.plot([], [], color=G_LOSS_COLOR, lw=1.2, animated=True)
         losses.legend(

@@ -235,17 +235,14 @@ def _scene_data(scene: Scene) -> dict[str, Any]:
         data["manifold"] = {"lines": manifold.shape[1], "samples": manifold.shape[2], "xy": _steps(manifold, reach)}
     if scene.losses is not None:
         x, d_loss, g_loss = scene.losses
-        values = np.concatenate([d_loss, g_loss])
-        values = values[np.isfinite(values)]
-        low, high = np.percentile(values, [0.5, 99.5]) if len(values) else (0.0, 1.0)
-        pad = 0.08 * max(high - low, 1e-3)
+        low, high = scene.loss_limits()
         data["losses"] = {
             "x": _rounded(x),
             "d": _rounded(d_loss),
             "g": _rounded(g_loss),
-            "limits": [float(low - pad), float(high + pad)],
+            "limits": [low, high],
             "counts": [scene.losses_until(epoch) for epoch in scene.epochs],
-            "yticks": _ticks(float(low - pad), float(high + pad)),
+            "yticks": _ticks(low, high),
         }
     if scene.quality is not None:
         name, series = scene.quality

@@ -249,6 +249,18 @@ class Scene:
         lines = contourpy.contour_generator(xs, ys, verdict.astype(np.float64)).lines(0.5)
         return [np.asarray(line) for line in lines if len(line) > 1]
 
+    def loss_limits(self) -> tuple[float, float]:
+        """The loss panel's y range: every drawn loss, with a margin."""
+        if self.losses is None:
+            return 0.0, 1.0
+        values = np.concatenate(self.losses[1:])
+        values = values[np.isfinite(values)]
+        if not len(values):
+            return 0.0, 1.0
+        low, high = float(values.min()), float(values.max())
+        pad = 0.08 * max(high - low, 1e-3)
+        return low - pad, high + pad
+
     def losses_until(self, epoch: int) -> int:
         """How many of the loss panel's points lie at or before `epoch`."""
         return 0 if self.losses is None else int(np.searchsorted(self.losses[0], epoch, side="right"))

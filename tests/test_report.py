@@ -145,7 +145,9 @@ def test_the_report_plays_in_a_browser(browser, default_run):
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("request", lambda request: None if request.url.startswith(("file:", "data:")) else problems.append(request.url))
+    page.on(
+        "request", lambda request: None if request.url.startswith(("file:", "data:")) else problems.append(request.url)
+    )
     page.goto(report.as_uri())
     player = page.locator(".gan1d-player")
     player.wait_for()

@@ -69,7 +69,8 @@ _GENERATED_STYLE: dict[str, Any] = {
 _OUTSIDE_COLOR = "#8a3d00"
 _KEY_COLORS = ("#000000", "#ffffff", "#262626", "#444444", "#808080", "#bfbfbf")
 PUSH_COLOR = "#6a1b9a"
-MANIFOLD_COLOR = "#3c3c3c"
+# Opaque: blending a half-transparent mesh costs more and adds colours to the GIF.
+MANIFOLD_COLOR = "#8c8c8c"
 D_LOSS_COLOR = "tab:red"
 G_LOSS_COLOR = "tab:green"
 
@@ -305,7 +306,7 @@ class _Frames:
         # background, and each frame draws it itself, in this order. Sets of
         # polylines are one line broken by NaNs, drawn in one call.
         (self.contour,) = ax.plot([], [], color=_CONTOUR_COLOR, lw=1.1, ls=_CONTOUR_STYLE, animated=True)
-        (self.mesh,) = ax.plot([], [], color=MANIFOLD_COLOR, lw=0.8, alpha=0.55, animated=True)
+        (self.mesh,) = ax.plot([], [], color=MANIFOLD_COLOR, lw=0.8, animated=True)
         (self.push,) = ax.plot([], [], color=PUSH_COLOR, lw=1.3, animated=True)
         self.statics: list[Any] = []
         if scene.curve is not None:
@@ -350,7 +351,7 @@ class _Frames:
             handles.append(Line2D([], [], color=PUSH_COLOR, lw=1.5))
             labels.append("gradient push")
         if self.manifold:
-            handles.append(Line2D([], [], color=MANIFOLD_COLOR, lw=0.8, alpha=0.7))
+            handles.append(Line2D([], [], color=MANIFOLD_COLOR, lw=0.8))
             labels.append("manifold")
         self.fig.legend(
             handles,
@@ -416,7 +417,8 @@ class _Frames:
             self.contour.draw(renderer)
         if self.manifold:
             assert scene.views is not None
-            self.mesh.set_data(*_broken(scene.views.manifold[frame]))
+            # Every other sample along a line is as smooth at this size, and half the drawing.
+            self.mesh.set_data(*_broken(scene.views.manifold[frame][:, ::2]))
             self.mesh.draw(renderer)
         for artist in self.statics:
             artist.draw(renderer)
@@ -488,7 +490,8 @@ class _HeatmapPainter:
         self.up_below, self.up_above, up_share = _between(ys, y0, y1, n_rows)
         self.across_keep = 1 - self.across_share
         self.up_share, self.up_keep = up_share[:, None], 1 - up_share[:, None]
-        self.visible = ((xs >= x0) & (xs <= x1))[None, :] & ((ys >= y0) & (ys <= y1))[:, None]
+        visible = ((xs >= x0) & (xs <= x1))[None, :] & ((ys >= y0) & (ys <= y1))[:, None]
+        self.hidden = None if visible.all() else ~visible
         # Each band's colour as one 32-bit RGBA word, and transparent beyond the plane.
         colors = np.concatenate([BAND_COLORS, np.full((_BANDS, 1), 255, np.uint8)], axis=1)
         self.colors = np.concatenate([colors, np.zeros((1, 4), np.uint8)]).view(np.uint32).reshape(-1)
@@ -499,7 +502,8 @@ class _HeatmapPainter:
         rows = grid[self.up_below] * self.up_keep + grid[self.up_above] * self.up_share
         values = rows[:, self.across_below] * self.across_keep + rows[:, self.across_above] * self.across_share
         bands = np.ascontiguousarray(np.minimum((values * _BANDS).astype(np.uint8), _BANDS - 1))
-        bands[~self.visible] = _BANDS
+        if self.hidden is not None:
+            bands[self.hidden] = _BANDS
         rgba = self.colors[bands].view(np.uint8).reshape(*bands.shape, 4)
         gc = renderer.new_gc()
         # Row 0 of the image is drawn at the bottom.
@@ -549,10 +553,14 @@ class _Labels:
             properties = FontProperties(family=["sans-serif"], weight="bold" if bold else "normal")
             self.fonts[key] = ImageFont.truetype(font_manager.findfont(properties), pixels)
         font = self.fonts[key]
-        _, _, right, lower = font.getbbox(text)
-        mask = Image.new("L", (max(1, math.ceil(right)), max(1, math.ceil(lower))))
+        # Set on a canvas surely large enough, then cut to the ink: measuring first
+        # would lay the text out twice.
+        mask = Image.new("L", (pixels * len(text) + 2, math.ceil(1.4 * pixels)))
         ImageDraw.Draw(mask).text((0, 0), text, font=font, fill=255)
-        alpha = np.asarray(mask)[::-1]
+        ink = np.asarray(mask)
+        inked = np.flatnonzero(ink.any(axis=0))
+        right = int(inked[-1]) + 1 if len(inked) else 1
+        alpha = ink[::-1, :right]
         rgba = np.empty((*alpha.shape, 4), np.uint8)
         rgba[..., :3] = np.asarray(to_rgb(color)) * 255
         rgba[..., 3] = alpha

@@ -500,7 +500,7 @@ function gan1dPlayer(root) {
     if (on("heatmap")) drawHeatmap(c, frame);
     if (on("manifold")) {
       const lines = data.manifold.lines, samples = data.manifold.samples, base = frame * lines * samples * 2;
-      c.strokeStyle = data.colors.manifold; c.globalAlpha = 0.55; c.lineWidth = 0.9; c.beginPath();
+      c.strokeStyle = data.colors.manifold; c.lineWidth = 0.9; c.beginPath();
       for (let l = 0; l < lines; l++) {
         const xy = [];
         for (let s = 0; s < samples; s++) {
@@ -509,7 +509,7 @@ function gan1dPlayer(root) {
         }
         polyline(c, xy);
       }
-      c.stroke(); c.globalAlpha = 1;
+      c.stroke();
     }
     if (data.curve) { c.strokeStyle = data.colors.curve; c.lineWidth = 1.2; c.beginPath(); polyline(c, data.curve); c.stroke(); }
     c.fillStyle = data.colors.real;

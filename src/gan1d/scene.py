@@ -32,8 +32,9 @@ ARROW_LIMIT = 0.14
 HIDDEN = 5
 # Edge markers sit this share of the view inside the edge, so they are seen whole.
 EDGE_INSET = 0.012
-# Most points of a drawn loss curve; longer histories are averaged down to it.
-LOSS_POINTS = 600
+# Most points of a drawn loss curve (two per pixel of the panel); longer histories
+# are averaged down to it.
+LOSS_POINTS = 300
 
 
 @dataclasses.dataclass(frozen=True)

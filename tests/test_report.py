@@ -23,7 +23,7 @@ from PIL import Image
 
 from gan1d.cli import main
 from gan1d.config import TrainConfig
-from gan1d.report import page, write_report
+from gan1d.report import write_report
 from gan1d.targets import target
 from gan1d.training import TrainResult
 from pictures import history, snapshots, views
@@ -57,7 +57,7 @@ def small_result(tmp_path: Path, frames: int = 6) -> TrainResult:
 
 
 def player_data(text: str) -> dict[str, Any]:
-    found = re.search(r'<script type="application/json" class="gan1d-data">(.*?)</script>', text, re.S)
+    found = re.search(r'<script type="application/json" class="gan1d-data">(.*?)</script>', text, re.DOTALL)
     assert found is not None
     data: dict[str, Any] = json.loads(found.group(1))
     return data

@@ -23,7 +23,7 @@ from PIL import Image
 
 from gan1d.cli import main
 from gan1d.config import TrainConfig
-from gan1d.report import write_report
+from gan1d.report import page, write_report
 from gan1d.targets import target
 from gan1d.training import TrainResult
 from pictures import history, snapshots, views
@@ -184,3 +184,9 @@ def test_the_report_plays_in_a_browser(browser, default_run):
     page.check("input[data-layer=gradients]")
     assert problems == []
     page.close()
+
+
+def test_tick_labels_show_their_values_exactly(tmp_path):
+    data = player_data(page(small_result(tmp_path)))
+    for value, label in data["xticks"] + data["yticks"]:
+        assert float(label.replace("\u2212", "-")) == pytest.approx(value)

@@ -122,6 +122,13 @@ def test_notebooks_show_the_key_numbers_and_the_player(run):
     assert len(page) < 3_000_000
 
 
+def test_the_report_embeds_the_run_s_pictures(run):
+    page = (run.out_dir / "report.html").read_text()
+    for name in ("layers.png", "samples.png", "losses.png", "quality.png", "target.png"):
+        assert f'alt="{name}" src="data:image/png;base64,' in page
+    assert "training.gif" in page
+
+
 def test_the_result_animates_itself_with_the_layers_asked_for(run, tmp_path):
     gif = run.animate(tmp_path / "mine.gif", show=("heatmap", "gradients"))
     with Image.open(gif) as image:

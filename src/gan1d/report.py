@@ -27,7 +27,7 @@ from gan1d.config import LAYERS
 from gan1d.runs import write_text
 from gan1d.scene import Scene
 
-__all__ = ["player_html", "result_html", "write_report"]
+__all__ = ["page", "player_html", "result_html", "write_report"]
 
 # Layer switches, as the player labels them.
 _LAYER_LABELS = {
@@ -61,20 +61,24 @@ _METRIC_NOTES = {
 }
 
 
-def write_report(result: Any, path: str | os.PathLike[str]) -> Path:
+def write_report(result: Any, path: str | os.PathLike[str], files: Mapping[str, Path] | None = None) -> Path:
     """Writes a run's `report.html`: settings, metrics, pictures and the animation player.
 
-    Pictures are taken from the run's folder (`result.artifacts`) where written.
+    Args:
+        result: A `TrainResult`.
+        path: The page to write.
+        files: File name -> path of the run's files, whose pictures the page
+            embeds; default `result.artifacts`.
 
     Returns:
         The path written.
     """
     final = Path(path)
-    return write_text(final, page(result))
+    return write_text(final, page(result, files))
 
 
-def page(result: Any) -> str:
-    """The whole report page of a `TrainResult`, as HTML text."""
+def page(result: Any, files: Mapping[str, Path] | None = None) -> str:
+    """The whole report page of a `TrainResult`, as HTML text (see `write_report`)."""
     from gan1d import __version__
 
     config = result.config
@@ -103,7 +107,7 @@ def page(result: Any) -> str:
         player,
         "</section>",
         f"<section><h2>Metrics</h2>{_metrics_table(metrics)}</section>",
-        f"<section><h2>Pictures</h2>{_pictures(result)}</section>",
+        f"<section><h2>Pictures</h2>{_pictures(result.artifacts if files is None else files)}</section>",
         f"<section><h2>Settings</h2>{_table(config.to_dict())}{_REPEAT}</section>",
         "</main>",
         f"<footer>Written by gan1d {html.escape(__version__)}.</footer>",
@@ -291,8 +295,9 @@ def _ticks(low: float, high: float) -> list[list[Any]]:
     """`[value, label]` of readable ticks between `low` and `high`."""
     values = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)
     values = [v for v in values if low - 1e-9 * abs(high - low) <= v <= high + 1e-9 * abs(high - low)]
-    step = values[1] - values[0] if len(values) > 1 else 1.0
-    decimals = max(0, -math.floor(math.log10(abs(step)) + 1e-9)) if step else 0
+    step = abs(values[1] - values[0]) if len(values) > 1 else 1.0
+    # As many decimals as the step needs (0.25 needs two).
+    decimals = next((d for d in range(10) if abs(round(step, d) - step) <= 1e-9 * step), 10)
     return [[float(v), f"{v:.{decimals}f}".replace("-", "\u2212")] for v in values]
 
 
@@ -338,10 +343,10 @@ def _metrics_table(metrics: Mapping[str, Any]) -> str:
     return f'<table class="gan1d-table">{rows}</table>'
 
 
-def _pictures(result: Any) -> str:
+def _pictures(files: Mapping[str, Path]) -> str:
     figures = []
     for name, caption in _PICTURES.items():
-        path = result.artifacts.get(name)
+        path = files.get(name)
         if path is None or not Path(path).is_file():
             continue
         data = base64.b64encode(Path(path).read_bytes()).decode("ascii")
@@ -349,7 +354,7 @@ def _pictures(result: Any) -> str:
             f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{data}">'
             f"<figcaption><b>{html.escape(name)}</b>: {html.escape(caption)}</figcaption></figure>"
         )
-    animations = [name for name in ("training.gif", "training.mp4") if name in result.artifacts]
+    animations = [name for name in ("training.gif", "training.mp4") if name in files]
     note = (
         f"<p>The animation is also in this folder as <code>{html.escape(animations[0])}</code>.</p>"
         if animations

@@ -288,7 +288,7 @@ def write_run(result: Any, distribution: Any, folder: RunFolder) -> dict[str, Pa
         animation.animate_result(result, add(f"training.{result.config.animation}"))
     from gan1d.report import write_report
 
-    write_report(result, add("report.html"))
+    write_report(result, add("report.html"), files=written)
     return written
 
 

@@ -21,12 +21,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from gan1d.animation import BAND_COLORS
 from gan1d.cli import main
 from gan1d.config import TrainConfig
 from gan1d.report import page, write_report
 from gan1d.targets import target
 from gan1d.training import TrainResult
-from pictures import history, snapshots, views
+from pictures import frames, history, share_near, snapshots, views
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -136,6 +137,17 @@ def heat_share(screenshot: bytes) -> float:
     light = pixels.min(axis=-1) > 150
     tinted = np.abs(pixels[..., 0] - pixels[..., 2]) > 30
     return float((light & tinted).mean())
+
+
+@pytest.mark.browser
+def test_the_default_run_animates_the_heatmap_and_the_losses_from_epoch_0(default_run):
+    shown = frames(default_run / "training.gif")
+    assert len(shown) == 251  # epoch 0, then every 20 epochs to 5000
+    first = shown[0]
+    assert 600 <= first.size[0] <= 700
+    assert sum(share_near(first, tuple(int(c) for c in rgb), 2) for rgb in BAND_COLORS) > 0.1
+    panel = first.crop((first.size[0] - 200, 0, first.size[0], first.size[1]))
+    assert share_near(panel, (44, 160, 44), 30) > 0  # the loss panel's generator curve colour
 
 
 @pytest.mark.browser

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import html
 import itertools
 import math
 import shutil
@@ -99,7 +100,7 @@ class AnimationFile(type(Path())):  # type: ignore[misc]
         if suffix == ".mp4":
             return f'<video controls loop autoplay muted src="data:video/mp4;base64,{data}"></video>'
         kind = "gif" if suffix == ".gif" else "png"
-        return f'<img alt="{self.name}" src="data:image/{kind};base64,{data}">'
+        return f'<img alt="{html.escape(self.name)}" src="data:image/{kind};base64,{data}">'
 
 
 def ffmpeg_available() -> bool:

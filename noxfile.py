@@ -8,6 +8,8 @@ nox                       # tests under JAX and TensorFlow, lint, typecheck
 nox -s "tests(backend='jax')" -- -k cli
 nox -s slow               # long convergence checks
 nox -s faults             # fault injection: signals, full disks, concurrent runs
+nox -s "browser(backend='jax')"    # the run report in headless Chromium
+nox -s "notebook(backend='jax')"   # runs docs/tutorial.ipynb
 nox -s "bench(backend='jax', device='cpu')"
 nox -s "planar(backend='jax')" -- --trials 10   # ring and grid, scored like the papers
 """
@@ -15,6 +17,8 @@ nox -s "planar(backend='jax')" -- --trials 10   # ring and grid, scored like the
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import nox
 
@@ -47,7 +51,7 @@ def tests(session: nox.Session, backend: str) -> None:
     """Fast test suite under one backend."""
     _install(session, backend, "test")
     _use_backend(session, backend)
-    session.run("pytest", "-m", "not slow and not faults", *session.posargs)
+    session.run("pytest", "-m", "not slow and not faults and not browser", *session.posargs)
 
 
 @nox.session(default=False)
@@ -66,6 +70,44 @@ def faults(session: nox.Session, backend: str) -> None:
     _install(session, backend, "test")
     _use_backend(session, backend)
     session.run("pytest", "-m", "faults", *session.posargs)
+
+
+@nox.session(default=False)
+@nox.parametrize("backend", BACKENDS, ids=BACKENDS)
+def browser(session: nox.Session, backend: str) -> None:
+    """The run report in a real headless browser: Playwright driving the system's Chromium.
+
+    Installs Debian's chromium where it can (as root with apt-get); the test skips,
+    saying why, where no browser can be found. Playwright's own browser downloads
+    are not used.
+    """
+    _install(session, backend, "test")
+    session.install("playwright")
+    if not any(shutil.which(name) for name in ("chromium", "chromium-browser")) and shutil.which("apt-get"):
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            anything = list(range(256))  # a failed install is reported by the skipping test
+            session.run("apt-get", "update", external=True, success_codes=anything)
+            session.run("apt-get", "install", "-y", "chromium", external=True, success_codes=anything)
+        else:
+            session.warn("no chromium on PATH and not root: the browser test will skip")
+    _use_backend(session, backend)
+    session.run("pytest", "-m", "browser", *session.posargs)
+
+
+@nox.session(default=False)
+@nox.parametrize("backend", BACKENDS, ids=BACKENDS)
+def notebook(session: nox.Session, backend: str) -> None:
+    """Runs the tutorial notebook from top to bottom (nbclient), in a scratch folder."""
+    _install(session, backend)
+    session.install("nbclient", "ipykernel")
+    _use_backend(session, backend)
+    notebook = Path("docs/tutorial.ipynb").resolve()
+    scratch = Path(session.create_tmp()) / "tutorial"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    shutil.copy(notebook, scratch / notebook.name)
+    with session.chdir(scratch):
+        session.run("jupyter-execute", "--timeout=1200", notebook.name, *session.posargs)
 
 
 @nox.session(default=True)

@@ -13,7 +13,9 @@ import pytest
 from PIL import Image
 
 import gan1d
+from gan1d.animation import BAND_COLORS
 from gan1d.cli import build_parser, main
+from pictures import frames, share_near
 
 
 def gan1d_command(*args: str, env: dict[str, str] | None = None, cwd=None) -> subprocess.CompletedProcess[str]:
@@ -131,9 +133,34 @@ def test_train_writes_the_run_and_summarises_it(cli_run, capsys):
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["steps"] == 100
     with Image.open(out / "training.gif") as gif:
-        assert gif.n_frames == 4
+        assert gif.n_frames == 5  # epoch 0, then every 25
     config = json.loads((out / "config.json").read_text())
     assert (config["seed"], config["snapshot_every"]) == (3, 25)
+    assert config["show"] == ["heatmap", "losses"]
+    assert (out / "report.html").is_file()
+
+
+def test_the_default_animation_shows_the_heatmap_and_the_losses_from_epoch_0(cli_run):
+    _, out = cli_run
+    first = frames(out / "training.gif")[0]
+    assert first.size[0] >= 600
+    bands = [tuple(int(c) for c in rgb) for rgb in BAND_COLORS]
+    assert sum(share_near(first, color, 2) for color in bands) > 0.1
+    # The loss panel's legend and frame are there from the first frame on.
+    assert share_near(first, (44, 160, 44), 30) > 0
+
+
+def test_show_picks_the_layers_of_the_animation(tmp_path):
+    out = tmp_path / "run"
+    args = ["train", "--epochs", "40", "--snapshot-every", "20", "--out", str(out), "--show", "none"]
+    assert main(args) == 0
+    assert json.loads((out / "config.json").read_text())["show"] == []
+    first = frames(out / "training.gif")[0]
+    bands = [tuple(int(c) for c in rgb) for rgb in BAND_COLORS]
+    assert sum(share_near(first, color, 2) for color in bands[:3]) < 0.001
+    with pytest.raises(SystemExit) as refused:
+        main(["train", "--show", "sparkles", "--out", str(tmp_path / "x")])
+    assert refused.value.code == 2
 
 
 def test_a_config_file_repeats_a_run_and_options_override_it(cli_run, tmp_path, capsys):

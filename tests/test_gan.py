@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import gan1d
+from gan1d import views
 from gan1d.callbacks import SnapshotCallback
 from gan1d.errors import Gan1dError
 from gan1d.gan import GAN
@@ -125,9 +126,28 @@ def test_snapshot_callback_under_fit_stores_every_k_epochs():
     gan = make_gan()
     snapshots = SnapshotCallback(every=2, n_points=10)
     gan.fit(real_points(128), batch_size=64, epochs=5, verbose=0, callbacks=[snapshots])
-    assert [epoch for epoch, _ in snapshots.snapshots] == [2, 4]
+    assert [epoch for epoch, _ in snapshots.snapshots] == [0, 2, 4]
     assert all(points.shape == (10, 2) and points.dtype == np.float32 for _, points in snapshots.snapshots)
     assert snapshots.discriminator_accuracy == []  # no real points given
+    assert snapshots.recorded_views() is None  # nor a plane to draw the layers on
+
+
+def test_snapshot_callback_under_fit_captures_the_layers_around_its_real_points():
+    gan = make_gan()
+    real = real_points(128)
+    snapshots = SnapshotCallback(every=2, n_points=10, real_points=real[:50])
+    gan.fit(real, batch_size=64, epochs=4, verbose=0, callbacks=[snapshots])
+    layers = snapshots.recorded_views()
+    assert layers is not None
+    assert len(layers) == 3
+    (x0, x1), (y0, y1) = layers.plane
+    assert x0 < real[:50, 0].min()
+    assert real[:50, 0].max() < x1
+    assert y0 < real[:50, 1].min()
+    assert real[:50, 1].max() < y1
+    cells = layers.verdict.shape[1]
+    scores = gan.discriminate(views.plane_grid(layers.plane, cells)).reshape(cells, cells)
+    np.testing.assert_allclose(layers.verdict[-1], scores, rtol=1e-4, atol=1e-6)
 
 
 def test_compile_refuses_one_optimizer_for_both_and_non_optimizers():
@@ -171,7 +191,7 @@ def test_keras_io_style_user_script_trains():
     callback = gan1d.SnapshotCallback(every=5, n_points=100)
     history = gan.fit(real, batch_size=64, epochs=10, verbose=0, callbacks=[callback])
     assert len(history.history["g_loss"]) == 10
-    assert len(callback.snapshots) == 2
+    assert [epoch for epoch, _ in callback.snapshots] == [0, 5, 10]
     assert gan.generate(32).shape == (32, 2)
 
 
@@ -220,7 +240,10 @@ def test_a_packed_discriminator_judges_packs_of_points():
     assert all(np.isfinite(history.history["d_loss"]))
     for before, after in zip(d_before + g_before, weights(gan.discriminator) + weights(gan.generator), strict=True):
         assert not np.allclose(before, after)
-    assert len(snapshots.discriminator_accuracy) == 2
+    assert len(snapshots.discriminator_accuracy) == 3
+    layers = snapshots.recorded_views()
+    assert layers is not None
+    assert np.isfinite(layers.verdict).all()  # a grid point is judged as a pack of its copies
     # fit() fills a last batch that is not a whole number of packs by repeating its points.
     history = gan.fit(target("ring").sample(130, seed=2), batch_size=64, epochs=1, verbose=0)
     assert np.isfinite(history.history["d_loss"][-1])

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import pytest
 
+from gan1d import views
 from gan1d.callbacks import SnapshotCallback
 from gan1d.config import TrainConfig
 from gan1d.errors import Gan1dError
@@ -59,10 +60,30 @@ def test_how_a_run_is_split_into_compiled_calls_does_not_change_it():
 def test_snapshots_from_the_compiled_loop_match_the_generator():
     gan = make_gan()
     snapshots = SnapshotCallback(every=20, n_points=50)
+    untrained = keras.ops.convert_to_numpy(gan.generator(snapshots.latent_batch(gan.latent_dim)))
     gan.fit_target(SQUARE, epochs=100, callbacks=[snapshots])
-    assert [epoch for epoch, _ in snapshots.snapshots] == [20, 40, 60, 80, 100]
+    assert [epoch for epoch, _ in snapshots.snapshots] == [0, 20, 40, 60, 80, 100]
+    np.testing.assert_allclose(snapshots.snapshots[0][1], untrained, rtol=1e-5, atol=1e-6)
     now = keras.ops.convert_to_numpy(gan.generator(snapshots.noise))
     np.testing.assert_allclose(snapshots.snapshots[-1][1], now, rtol=1e-5, atol=1e-6)
+
+
+def test_the_layers_of_every_snapshot_are_captured_in_the_loop():
+    gan = make_gan()
+    snapshots = SnapshotCallback(every=20, n_points=50)
+    gan.fit_target(SQUARE, epochs=60, callbacks=[snapshots])
+    layers = snapshots.recorded_views()
+    assert layers is not None
+    assert len(layers) == len(snapshots.snapshots) == 4
+    assert layers.plane == views.plane(SQUARE.bounds)
+    assert layers.push.shape == (4, 50, 2)
+    # The last heatmap is the discriminator's verdict on the plane now (the seed preset's D ends in a sigmoid).
+    cells = layers.verdict.shape[1]
+    scores = gan.discriminate(views.plane_grid(layers.plane, cells)).reshape(cells, cells)
+    np.testing.assert_allclose(layers.verdict[-1], scores, rtol=1e-4, atol=1e-6)
+    assert not np.allclose(layers.verdict[0], layers.verdict[-1])
+    manifold = keras.ops.convert_to_numpy(gan.generator(views.latent_grid(gan.latent_dim)))
+    np.testing.assert_allclose(layers.manifold[-1].reshape(-1, 2), manifold, rtol=1e-4, atol=1e-6)
 
 
 def test_snapshot_accuracy_agrees_with_the_discriminator_on_the_host():
@@ -70,9 +91,10 @@ def test_snapshot_accuracy_agrees_with_the_discriminator_on_the_host():
     gan = make_gan()
     in_loop = SnapshotCallback(every=10, n_points=50, real_points=real)
     gan.fit_target(SQUARE, epochs=10, callbacks=[in_loop])
-    scores = keras.ops.convert_to_numpy(gan.discriminator(np.concatenate([real, in_loop.snapshots[0][1]])))
+    scores = keras.ops.convert_to_numpy(gan.discriminator(np.concatenate([real, in_loop.snapshots[-1][1]])))
     expected = (np.mean(scores[:50] > 0.5), np.mean(scores[50:] <= 0.5))
-    np.testing.assert_allclose(in_loop.discriminator_accuracy[0][1:], expected, atol=1e-6)
+    assert in_loop.discriminator_accuracy[-1][0] == 10
+    np.testing.assert_allclose(in_loop.discriminator_accuracy[-1][1:], expected, atol=1e-6)
 
 
 def test_a_continued_run_takes_its_snapshots_on_the_same_epochs():
@@ -80,7 +102,7 @@ def test_a_continued_run_takes_its_snapshots_on_the_same_epochs():
     gan = make_gan()
     gan.fit_target(SQUARE, epochs=51, callbacks=[snapshots])
     gan.fit_target(SQUARE, epochs=100, initial_epoch=51, callbacks=[snapshots])
-    assert [epoch for epoch, _ in snapshots.snapshots] == [20, 40, 60, 80, 100]
+    assert [epoch for epoch, _ in snapshots.snapshots] == [0, 20, 40, 60, 80, 100]
 
 
 class Recorder(keras.callbacks.Callback):

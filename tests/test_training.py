@@ -26,6 +26,7 @@ def run(tmp_path_factory):
 def test_run_writes_every_artifact(run):
     expected = {"config.json", "history.csv", "metrics.json", "target.png", "losses.png", "samples.png"}
     expected |= {"training.gif", "generator.keras", "gan.keras", "quality.csv", "quality.png", "snapshots.npz"}
+    expected |= {"layers.png", "report.html"}
     assert set(run.artifacts) == expected
     for name in expected:
         assert (run.out_dir / name).stat().st_size > 0
@@ -34,7 +35,7 @@ def test_run_writes_every_artifact(run):
 
 def test_gif_has_one_frame_per_snapshot(run):
     with Image.open(run.out_dir / "training.gif") as gif:
-        assert gif.n_frames == len(run.snapshots) == 10
+        assert gif.n_frames == len(run.snapshots) == 11
 
 
 def test_pngs_are_real_pictures(run):
@@ -83,7 +84,7 @@ def test_history_csv_and_metrics_json_match_the_result(run):
 
 
 def test_snapshots_are_every_k_epochs_of_fixed_latent_points(run):
-    assert [epoch for epoch, _ in run.snapshots] == list(range(20, 201, 20))
+    assert [epoch for epoch, _ in run.snapshots] == list(range(0, 201, 20))
     assert all(points.shape == (100, 2) for _, points in run.snapshots)
 
 
@@ -109,6 +110,34 @@ def test_a_short_repr_for_notebooks(run):
     assert len(text) < 300
     assert "completed" in text
     assert "x_w1=" in text
+
+
+def test_notebooks_show_the_key_numbers_and_the_player(run):
+    page = run._repr_html_()
+    assert "x_w1" in page
+    assert f"{run.metrics['x_w1']:.4g}" in page
+    assert 'class="gan1d-player"' in page
+    assert "<canvas" in page
+    assert "http" not in page  # nothing to fetch
+    assert len(page) < 3_000_000
+
+
+def test_the_report_embeds_the_run_s_pictures(run):
+    page = (run.out_dir / "report.html").read_text()
+    for name in ("layers.png", "samples.png", "losses.png", "quality.png", "target.png"):
+        assert f'alt="{name}" src="data:image/png;base64,' in page
+    assert "training.gif" in page
+
+
+def test_the_result_animates_itself_with_the_layers_asked_for(run, tmp_path):
+    gif = run.animate(tmp_path / "mine.gif", show=("heatmap", "gradients"))
+    with Image.open(gif) as image:
+        assert image.n_frames == len(run.snapshots)
+    still = run.animate(tmp_path / "first.png", frame=0)
+    with Image.open(still) as image:
+        assert image.format == "PNG"
+    with np.load(run.out_dir / "snapshots.npz") as saved:
+        assert saved["view_verdict"].shape[0] == len(run.snapshots)
 
 
 def test_same_seed_same_losses_without_writing():
@@ -199,7 +228,7 @@ def test_ctrl_c_keeps_what_was_produced_and_resume_finishes_it_with_the_same_los
     with open(tmp_path / "cut" / "history.csv") as stream:
         assert len(list(csv.DictReader(stream))) == 70
     with Image.open(tmp_path / "cut" / "training.gif") as gif:
-        assert gif.n_frames == 3
+        assert gif.n_frames == 4  # epochs 0, 20, 40 and 60
 
     resumed = gan1d.resume(tmp_path / "cut")
     whole = gan1d.train(epochs=150, snapshot_every=20)
@@ -207,6 +236,8 @@ def test_ctrl_c_keeps_what_was_produced_and_resume_finishes_it_with_the_same_los
     assert resumed.history == whole.history
     assert [epoch for epoch, _ in resumed.snapshots] == [epoch for epoch, _ in whole.snapshots]
     np.testing.assert_array_equal(resumed.snapshots[-1][1], whole.snapshots[-1][1])
+    # The layers of the snapshots before the cut come back from the folder.
+    np.testing.assert_allclose(resumed.views.verdict, whole.views.verdict, rtol=1e-5, atol=1e-6)
     assert json.loads((tmp_path / "cut" / "metrics.json").read_text())["steps"] == 150
     with pytest.raises(gan1d.Gan1dError, match="already trained"):
         gan1d.resume(tmp_path / "cut")

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from gan1d import views
 from gan1d.checks import integer
 from gan1d.metrics import discriminator_accuracy
 
@@ -31,7 +32,11 @@ class SnapshotCallback(keras.callbacks.Callback):
 
     Works with `GAN.fit()` (called at the end of each epoch) and with
     `GAN.fit_target()` (filled from snapshots taken inside the compiled loop, so it
-    costs no extra call).
+    costs no extra call). A run from epoch 0 also keeps a snapshot of the untrained
+    generator, at epoch 0. Where the plane is known (the target's, under
+    `fit_target`; that of `real_points` under `fit()`) each snapshot also keeps the
+    layers of the teaching pictures (`gan1d.views`): the discriminator's heatmap,
+    the push on each point and the generator's manifold.
 
     Args:
         every: Store a snapshot after every `every` epochs (epochs counted from 1).
@@ -45,6 +50,8 @@ class SnapshotCallback(keras.callbacks.Callback):
         snapshots: List of `(epoch, points)` with `points` a `(n_points, d)` float32 array.
         discriminator_accuracy: List of `(epoch, on_real, on_generated)`: the share
             of real points scored real and of snapshot points scored fake.
+        plane: The visible plane the layers cover, or None (no layers).
+        layers: One dict of captured layers per snapshot (see `views.capture`).
     """
 
     def __init__(
@@ -59,9 +66,18 @@ class SnapshotCallback(keras.callbacks.Callback):
         self.discriminator_accuracy: list[tuple[int, float, float]] = []
         self.noise: np.ndarray | None = None
         self.reference: np.ndarray | None = self.real_points
+        self.plane: views.Bounds | None = None
+        self.layers: list[dict[str, np.ndarray]] = []
+        self._host_capture: Any = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        # Under fit(); fit_target calls `prepare` instead.
         self.noise = self.latent_batch(self.model.latent_dim)
+        if self.real_points is not None and len(self.real_points):
+            low, high = self.real_points.min(axis=0), self.real_points.max(axis=0)
+            self.plane = views.plane(((low[0], high[0]), (low[1], high[1])))
+        if int(ops.convert_to_numpy(self.model.optimizer.iterations)) == 0:
+            self._snap(0)  # the untrained generator
 
     def latent_batch(self, latent_dim: int) -> np.ndarray:
         """The fixed latent vectors every snapshot generates from, `(n_points, latent_dim)`."""
@@ -73,30 +89,62 @@ class SnapshotCallback(keras.callbacks.Callback):
         self.noise = self.latent_batch(gan.latent_dim)
         if self.reference is None:
             self.reference = np.asarray(target.sample(self.n_points, seed=self.seed), dtype="float32")
+        self.plane = views.plane(target.bounds)
 
     def device_inputs(self) -> dict[str, Any]:
         """What the compiled loop needs to take a snapshot: the latent batch and the real points."""
         if self.noise is None or self.reference is None:
             raise RuntimeError("call prepare() before device_inputs()")
-        return {"noise": ops.convert_to_tensor(self.noise), "reference": ops.convert_to_tensor(self.reference)}
+        inputs = {"noise": ops.convert_to_tensor(self.noise), "reference": ops.convert_to_tensor(self.reference)}
+        return {**inputs, **self._plane_inputs()}
+
+    def _plane_inputs(self) -> dict[str, Any]:
+        if self.plane is None:
+            return {}
+        return {
+            "grid": ops.convert_to_tensor(views.plane_grid(self.plane)),
+            "latent_grid": ops.convert_to_tensor(views.latent_grid(self.model.latent_dim)),
+        }
+
+    def recorded_views(self) -> views.Views | None:
+        """The layers of every snapshot, or None where some snapshot has none."""
+        if self.plane is None or not self.layers or len(self.layers) != len(self.snapshots):
+            return None
+        return views.Views.stack(self.plane, self.layers)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         # Under fit(); fit_target records through `record` instead.
-        if (epoch + 1) % self.every != 0 or self.noise is None:
-            return
+        if (epoch + 1) % self.every == 0 and self.noise is not None:
+            self._snap(epoch + 1)
+
+    def _snap(self, epoch: int) -> None:
+        """Takes a snapshot on the host, from the model's variables (under `fit()`)."""
         points = ops.convert_to_numpy(self.model.generator(self.noise, training=False))
-        accuracy = None
+        captured: dict[str, Any] = {"points": points}
         if self.real_points is not None:
             judge = self.model.discriminate
-            accuracy = discriminator_accuracy(judge(self.real_points), judge(points), self.model.score_threshold)
-        self.record(epoch + 1, {"points": points, **({"accuracy": accuracy} if accuracy else {})})
+            captured["accuracy"] = discriminator_accuracy(
+                judge(self.real_points), judge(points), self.model.score_threshold
+            )
+        if self.plane is not None:
+            if self._host_capture is None:
+                # Compiled once: op by op, JAX would compile every operation on first use.
+                from gan1d.backend import compile_function
+
+                model = self.model
+                self._host_capture = compile_function(lambda *args: views.capture(model, *args))
+            layers = self._host_capture(self.model.read_state(), self._plane_inputs(), ops.convert_to_tensor(points))
+            captured.update(keras.tree.map_structure(ops.convert_to_numpy, layers))
+        self.record(epoch, captured)
 
     def record(self, epoch: int, captured: Mapping[str, Any]) -> None:
-        """Adds the snapshot taken after `epoch` epochs: `points`, and `accuracy` if measured."""
+        """Adds the snapshot taken after `epoch` epochs: `points`, and `accuracy` and layers if measured."""
         self.snapshots.append((int(epoch), np.asarray(captured["points"], dtype="float32")))
         if "accuracy" in captured:
             on_real, on_generated = (float(v) for v in np.asarray(captured["accuracy"]).reshape(-1))
             self.discriminator_accuracy.append((int(epoch), on_real, on_generated))
+        if all(name in captured for name in views.CAPTURED):
+            self.layers.append({name: np.asarray(captured[name], dtype="float32") for name in views.CAPTURED})
 
 
 class ProgressBar(CallLevelCallback):

@@ -30,7 +30,7 @@ EXIT_IO_ERROR = 74
 EXIT_INTERRUPTED = 128  # plus the signal's number: 130 for Ctrl-C, 143 for SIGTERM
 
 # Options that describe the run's output rather than the training, left out of sweeps.
-_SWEEP_SKIPS = frozenset({"seed", "snapshot_every", "snapshot_points", "animation"})
+_SWEEP_SKIPS = frozenset({"seed", "snapshot_every", "snapshot_points", "animation", "show"})
 
 _EXAMPLES = """examples:
   gan1d train                                  # x**2 on [-0.5, 0.5], the default preset

@@ -24,14 +24,20 @@ from gan1d.targets import BUILTIN_TARGETS, DEFAULT_DOMAIN, PLANAR_TARGETS, Funct
 __all__ = [
     "ACTIVATIONS",
     "ANIMATIONS",
+    "DEFAULT_LAYERS",
     "DEFAULT_PRESET",
+    "LAYERS",
     "PRESETS",
     "SCHEDULES",
     "FieldHelp",
     "TrainConfig",
+    "layer_names",
 ]
 
 ANIMATIONS = ("gif", "mp4", "none")
+# What the animation can show besides the points (gan1d.views captures them all).
+LAYERS = ("heatmap", "gradients", "manifold", "losses")
+DEFAULT_LAYERS = ("heatmap", "losses")
 SCHEDULES = ("constant", "cosine")
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "tanh", "gelu", "silu")
 DEFAULT_PRESET = "default"
@@ -125,6 +131,12 @@ class TrainConfig:
     snapshot_every: int = _field(20, "epochs between stored snapshots of generated points (0: none)", metavar="N")
     snapshot_points: int = _field(100, "generated points per snapshot", metavar="N")
     animation: str = _field("gif", "animation file: gif, mp4 (needs ffmpeg) or none", choices=ANIMATIONS)
+    show: tuple[str, ...] = _field(
+        DEFAULT_LAYERS,
+        "layers the animation draws over the points: the discriminator's heatmap, the gradients pushing each "
+        "generated point, the generator's manifold, the loss panel; or all, or none",
+        choices=(*LAYERS, "all", "none"),
+    )
 
     def __post_init__(self) -> None:
         for name, value in _validated(self).items():
@@ -328,8 +340,22 @@ def _validated(config: TrainConfig) -> dict[str, Any]:
             continue
         if value not in choices:
             raise Gan1dError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    values["show"] = layer_names(config.show)
     values["function"], values["domain"] = _target_fields(config.function, config.domain)
     return values
+
+
+def layer_names(show: object) -> tuple[str, ...]:
+    """The layers named, in their canonical order; "all" and "none" stand alone, and () is none."""
+    names = (show,) if isinstance(show, str) else show
+    if not isinstance(names, tuple | list) or not all(isinstance(n, str) for n in names):
+        raise Gan1dError(f"show must be one or more of {', '.join(LAYERS)}, or all, or none; got {show!r}")
+    if len(names) == 1 and names[0] in ("all", "none"):
+        return LAYERS if names[0] == "all" else ()
+    unknown = [n for n in names if n not in LAYERS]
+    if unknown:
+        raise Gan1dError(f"show takes {', '.join(LAYERS)} (or all, or none alone), got {', '.join(map(repr, unknown))}")
+    return tuple(name for name in LAYERS if name in names)
 
 
 def _target_fields(function: object, domain: object) -> tuple[str, tuple[float, float] | None]:

@@ -36,6 +36,7 @@ from gan1d.backend import GANState, compile_function, updates_are_pure, vectoriz
 from gan1d.callbacks import CallLevelCallback, SnapshotCallback
 from gan1d.checks import integer
 from gan1d.errors import Gan1dError
+from gan1d.views import capture as capture_views
 
 if TYPE_CHECKING:
     from gan1d.gan import GAN
@@ -158,12 +159,15 @@ def fit_target(
             done = periods * period if bad_step < 0 else bad_step
             pending_d.append(ops.convert_to_numpy(d_losses)[:periods].reshape(-1)[:done])
             pending_g.append(ops.convert_to_numpy(g_losses)[:periods].reshape(-1)[:done])
-            if snapshotter is not None and every and done:
+            if snapshotter is not None:
                 captured = keras.tree.map_structure(ops.convert_to_numpy, captured)
+                if step == 0:
+                    # The untrained networks, so the pictures start where training starts.
+                    snapshotter.record(0, {k: v[0] for k, v in captured.items()})
                 for p in range(done // period):
                     end = step + (p + 1) * period
                     if end % every == 0:
-                        snapshotter.record(end // steps_per_epoch, {k: v[p] for k, v in captured.items()})
+                        snapshotter.record(end // steps_per_epoch, {k: v[p + 1] for k, v in captured.items()})
             step += done
             d_epochs, g_epochs, pending_d, pending_g = _whole_epochs(pending_d, pending_g, steps_per_epoch)
             finished = range(step // steps_per_epoch - len(d_epochs), step // steps_per_epoch)
@@ -487,13 +491,18 @@ def _run_periods(
 
     Returns:
         The final state (the last good one if a step failed), the losses
-        `(capacity, period)`, what each period's end captured (`(capacity, ...)`
-        arrays), and the index within the call of the first step that was not
-        finite, or -1. Rows past `num_periods`, and steps after a bad one, are 0.
+        `(capacity, period)`, what was captured (`(capacity + 1, ...)` arrays: row 0
+        from the state the call started with, row `p + 1` at the end of period `p`),
+        and the index within the call of the first step that was not finite, or -1.
+        Rows past `num_periods`, and steps after a bad one, are 0.
     """
-    captured = keras.tree.map_structure(
-        lambda value: ops.zeros((capacity, *ops.shape(value))), _capture(gan, state, inputs)
-    )
+
+    def put(store: Any, row: Any, value: Any) -> Any:
+        return ops.slice_update(store, (row, *([0] * len(ops.shape(value)))), value[None])
+
+    start = _capture(gan, state, inputs)
+    captured = keras.tree.map_structure(lambda value: ops.zeros((capacity + 1, *ops.shape(value))), start)
+    captured = keras.tree.map_structure(lambda store, value: put(store, 0, value), captured, start)
     losses = ops.zeros((capacity, period))
 
     def one_step(i: Any, carry: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -522,9 +531,7 @@ def _run_periods(
         d_losses = ops.slice_update(d_losses, (p, 0), d_row[None])
         g_losses = ops.slice_update(g_losses, (p, 0), g_row[None])
         captured = keras.tree.map_structure(
-            lambda store, value: ops.slice_update(store, (p, *([0] * len(ops.shape(value)))), value[None]),
-            captured,
-            _capture(gan, state, inputs),
+            lambda store, value: put(store, p + 1, value), captured, _capture(gan, state, inputs)
         )
         return state, d_losses, g_losses, captured, bad
 
@@ -536,7 +543,11 @@ def _run_periods(
 
 
 def _capture(gan: GAN, state: GANState, inputs: dict[str, Any]) -> dict[str, Any]:
-    """What a snapshot keeps: generated points of the fixed noise and the discriminator's accuracy."""
+    """What a snapshot keeps: generated points of the fixed noise and the discriminator's accuracy.
+
+    Given the plane's grid in `inputs` (see `SnapshotCallback.device_inputs`), also
+    the layers of the teaching pictures (`gan1d.views.capture`).
+    """
     points, _ = gan.generator.stateless_call(state.g_weights, state.g_state, inputs["noise"])
     points = ops.cast(points, "float32")
     real, fake = gan.packed(inputs["reference"], whole=True), gan.packed(points, whole=True)
@@ -549,4 +560,6 @@ def _capture(gan: GAN, state: GANState, inputs: dict[str, Any]) -> dict[str, Any
             ops.mean(ops.cast(scores[split:] <= threshold, "float32")),
         ]
     )
+    if "grid" in inputs:
+        return {"points": points, "accuracy": accuracy, **capture_views(gan, state, inputs, points)}
     return {"points": points, "accuracy": accuracy}

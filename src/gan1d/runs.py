@@ -36,6 +36,7 @@ RUN_FILES = (
     "losses.png",
     "samples.png",
     "quality.png",
+    "layers.png",
     "training.gif",
     "training.mp4",
     "report.html",
@@ -287,6 +288,7 @@ def write_run(result: Any, distribution: Any, folder: RunFolder, guard: Any = No
                     epochs=np.array([epoch for epoch, _ in result.snapshots], dtype=np.int64),
                     points=np.stack([points for _, points in result.snapshots]),
                     accuracy=accuracy,
+                    **(result.views.arrays() if result.views is not None else {}),
                 )
         if result.quality:
             write_csv(add("quality.csv"), {**result.quality, "epoch": [int(e) for e in result.quality["epoch"]]})
@@ -305,10 +307,13 @@ def write_run(result: Any, distribution: Any, folder: RunFolder, guard: Any = No
             plots.plot_quality(
                 [int(e) for e in result.quality["epoch"]], {n: result.quality[n] for n in names}, add("quality.png")
             )
+        if result.snapshots:
+            animation.animate_result(result, add("layers.png"), show="all" if result.views is not None else None)
         if result.config.animation != "none" and result.snapshots:
-            animation.animate(
-                result.snapshots, real, add(f"training.{result.config.animation}"), curve=curve, bounds=bounds
-            )
+            animation.animate_result(result, add(f"training.{result.config.animation}"))
+        from gan1d.report import write_report
+
+        write_report(result, add("report.html"), files=written)
     except KeyboardInterrupt:
         written.pop(under_way, None)
         metrics["status"] = "interrupted"
@@ -400,6 +405,18 @@ def load_run(
             if len(saved["accuracy"]) == len(epochs):
                 accuracy = [(e, float(a), float(b)) for e, (a, b) in zip(epochs, saved["accuracy"], strict=True)]
     return config, gan, history, snapshots, accuracy
+
+
+def load_views(path: Path) -> Any:
+    """The layers (`gan1d.views.Views`) a run folder's snapshots keep, or None."""
+    import numpy as np
+
+    from gan1d.views import Views
+
+    if not (path / "snapshots.npz").is_file():
+        return None
+    with np.load(path / "snapshots.npz") as saved:
+        return Views.from_arrays(saved)
 
 
 def load_gan(path: str | os.PathLike[str]) -> Any:

@@ -44,6 +44,10 @@ class TrainResult:
         status: `"completed"`, `"stopped"` (by a callback), `"diverged"` or `"interrupted"`.
         out_dir: The run folder, or None when nothing was written.
         artifacts: File name -> path of each file written.
+        discriminator_accuracy: `(epoch, on_real, on_generated)` per snapshot.
+        views: The layers of the teaching pictures at every snapshot (a
+            `gan1d.views.Views`: heatmap, pushes, manifold), or None.
+        target: The distribution trained on (a `gan1d.Target`).
     """
 
     config: TrainConfig
@@ -56,6 +60,8 @@ class TrainResult:
     out_dir: Path | None = None
     artifacts: dict[str, Path] = dataclasses.field(default_factory=dict)
     discriminator_accuracy: list[tuple[int, float, float]] = dataclasses.field(default_factory=list)
+    views: Any = None
+    target: Any = None
 
     @property
     def generator(self) -> Any:
@@ -76,6 +82,26 @@ class TrainResult:
     def steps(self) -> int:
         """Epochs trained."""
         return len(self.history.get("d_loss", []))
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the key numbers and the animation player."""
+        from gan1d.report import result_html
+
+        return result_html(self)
+
+    def animate(self, path: str | os.PathLike[str], **options: Any) -> Any:
+        """Writes the run's animation to `path` (.gif, .mp4 or a .png still) with every layer it captured.
+
+        Args:
+            path: The file to write.
+            **options: `gan1d.animate`'s keywords, e.g. `show=("heatmap", "gradients")`.
+
+        Returns:
+            The file, as `gan1d.animate` returns it (Jupyter shows it).
+        """
+        from gan1d.animation import animate_result
+
+        return animate_result(self, path, **options)
 
 
 _HEADLINE = ("x_w1", "curve_residual", "modes_captured", "high_quality", "energy_distance")
@@ -155,9 +181,10 @@ def resume(run_dir: str | os.PathLike[str] | RunFolder, callbacks: Sequence[Any]
     """
     folder = run_dir if isinstance(run_dir, RunFolder) else RunFolder.claim(run_dir, resume=True)
     try:
-        from gan1d.runs import load_run
+        from gan1d.runs import load_run, load_views
 
         config, gan, history, snapshots, accuracy = load_run(folder.path)
+        before = load_views(folder.path)
         done = len(history["d_loss"])
         if done >= config.epochs and _files_complete(folder.path):
             raise Gan1dError(f"the run in {str(folder.path)!r} already trained all {config.epochs} epochs")
@@ -168,6 +195,7 @@ def resume(run_dir: str | os.PathLike[str] | RunFolder, callbacks: Sequence[Any]
             folder,
             callbacks,
             start=(history, snapshots, accuracy),
+            layers_before=before.rows() if before is not None else (),
         )
     finally:
         if not isinstance(run_dir, RunFolder):
@@ -228,6 +256,7 @@ def _train_and_write(
     callbacks: Sequence[Any],
     *,
     start: tuple[dict[str, list[float]], list[tuple[int, np.ndarray]], list[tuple[int, float, float]]] | None = None,
+    layers_before: Sequence[dict[str, np.ndarray]] = (),
 ) -> TrainResult:
     from gan1d.interrupts import SignalGuard
 
@@ -235,7 +264,7 @@ def _train_and_write(
         gan.stop_training = True
 
     with SignalGuard(on_stop=stop) as guard:
-        result = _train(gan, config, distribution, folder, callbacks, guard, start)
+        result = _train(gan, config, distribution, folder, callbacks, guard, start, layers_before)
         if folder is not None:
             from gan1d.runs import write_run
 
@@ -264,6 +293,7 @@ def _train(
     callbacks: Sequence[Any],
     guard: Any,
     start: tuple[dict[str, list[float]], list[tuple[int, np.ndarray]], list[tuple[int, float, float]]] | None,
+    layers_before: Sequence[dict[str, np.ndarray]],
 ) -> TrainResult:
     """Trains to the planned epochs (or until stopped) and measures the result; writes nothing."""
     import keras
@@ -277,6 +307,7 @@ def _train(
         snapshotter = SnapshotCallback(config.snapshot_every, config.snapshot_points, seed=config.seed)
         snapshotter.snapshots = list(snapshots_before)
         snapshotter.discriminator_accuracy = list(accuracy_before)
+        snapshotter.layers = list(layers_before)
     status = "completed"
     started = time.perf_counter()
     trained: dict[str, list[float]] = {}
@@ -332,6 +363,8 @@ def _train(
         status=status,
         out_dir=folder.path if folder else None,
         discriminator_accuracy=list(accuracy),
+        views=snapshotter.recorded_views() if snapshotter else None,
+        target=distribution,
     )
 
 

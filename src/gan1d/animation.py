@@ -7,9 +7,10 @@ each point, the generator's manifold, and the losses and a quality number up to 
 frame's epoch in a panel beside it. Points beyond the view are drawn as markers on
 its edges, with a count.
 
-The figure is drawn once without the changing artists; each frame restores that
-background and draws only its own artists over it (blitting), which keeps 250
-frames fast. Frames are written as a GIF (Pillow) or piped to ffmpeg for an MP4,
+The figure is drawn once without the changing artists; each frame adds its own
+artists, a celluloid `Camera` snaps which artists belong to it, and the frame is
+drawn by restoring that background and drawing only them over it (blitting),
+which keeps 250 frames fast. Frames are written as a GIF (Pillow) or piped to ffmpeg for an MP4,
 to a temporary file renamed into place when complete; the last frame is held.
 """
 
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from celluloid import Camera
 from matplotlib import font_manager
 from matplotlib.animation import FFMpegWriter
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -34,7 +36,9 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import BoundaryNorm, LinearSegmentedColormap, ListedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
+from matplotlib.transforms import TransformedPatchPath
 from PIL import Image, ImageDraw, ImageFont
 
 from gan1d.checks import integer, real
@@ -255,13 +259,20 @@ def result_layers(result: Any) -> dict[str, Any]:
 # --- drawing ------------------------------------------------------------------------
 
 
+# Drawing order of the plane's artists (their zorder): the undecided contour over the
+# heatmap, the manifold, the curve and the real points, the pushes, the generated points.
+_CONTOUR_Z, _MESH_Z, _CURVE_Z, _REAL_Z, _PUSH_Z, _GENERATED_Z, _EDGE_Z = 2.0, 2.1, 2.2, 2.3, 2.4, 2.5, 2.6
+
+
 class _Frames:
     """One figure for a whole scene: the static parts drawn once, each frame blitted over them.
 
-    matplotlib draws the background once and each frame's lines and markers over
-    a copy of it; the heatmap is coloured in NumPy and the changing labels are
-    set in Pillow (with matplotlib's font), both pasted as images, because
-    matplotlib's image resampling and text layout would be most of a frame's cost.
+    matplotlib draws the background once. Each frame plots its own lines and
+    markers, and a celluloid `Camera` snaps them: what `snap` returns is exactly
+    the frame's artists, drawn over a copy of the background in zorder. The
+    heatmap is coloured in NumPy and the changing labels are set in Pillow (with
+    matplotlib's font), both pasted as images, because matplotlib's image
+    resampling and text layout would be most of a frame's cost.
     """
 
     def __init__(self, scene: Scene, dpi: int) -> None:
@@ -272,6 +283,7 @@ class _Frames:
         self.gradients = "gradients" in shown
         self.manifold = "manifold" in shown
         self.losses = "losses" in shown
+        self.quality_axes: Any = None
         left, bottom, width, height = _PLANE
         right = left + width
         colorbar_left = right + _COLORBAR_GAP
@@ -303,23 +315,17 @@ class _Frames:
             colorbar.set_ticks([0.0, 0.5, 1.0], labels=["fake", "0.5", "real"], fontsize=9)
             colorbar.ax.axhline(0.5, color=_CONTOUR_COLOR, lw=1.1, ls=_CONTOUR_STYLE)
             colorbar.set_label("discriminator: P(real)", fontsize=10, labelpad=2)
-        # What changes is `animated`: the one full draw below leaves it out of the
-        # background, and each frame draws it itself, in this order. Sets of
+        # The curve and the real points lie over the heatmap, so every frame draws
+        # them too: `animated` leaves them out of the one full draw below. Sets of
         # polylines are one line broken by NaNs, drawn in one call.
-        (self.contour,) = ax.plot([], [], color=_CONTOUR_COLOR, lw=1.1, ls=_CONTOUR_STYLE, animated=True)
-        (self.mesh,) = ax.plot([], [], color=MANIFOLD_COLOR, lw=0.8, animated=True)
-        (self.push,) = ax.plot([], [], color=PUSH_COLOR, lw=1.3, animated=True)
         self.statics: list[Any] = []
         if scene.curve is not None:
-            (line,) = ax.plot(*scene.curve, lw=1.0, color=CURVE_COLOR, animated=True)
+            (line,) = ax.plot(*scene.curve, lw=1.0, color=CURVE_COLOR, animated=True, zorder=_CURVE_Z)
             self.statics.append(line)
-        (real_line,) = ax.plot(scene.real[:, 0], scene.real[:, 1], "o", ms=3.6, color=REAL_COLOR, animated=True)
+        (real_line,) = ax.plot(
+            scene.real[:, 0], scene.real[:, 1], "o", ms=3.6, color=REAL_COLOR, animated=True, zorder=_REAL_Z
+        )
         self.statics.append(real_line)
-        (self.generated,) = ax.plot([], [], "o", ms=4.2, **_GENERATED_STYLE)
-        self.edges = {
-            name: ax.plot([], [], marker, ms=7.0, clip_on=False, **_GENERATED_STYLE)[0]
-            for name, marker in EDGES.items()
-        }
         self._legend()
         if self.losses:
             # The losses above the quality number, or the whole height without one.
@@ -331,6 +337,13 @@ class _Frames:
         self.canvas = canvas
         canvas.draw()
         self.background = canvas.copy_from_bbox(fig.bbox)
+        # The frames' artists must not move the limits the background was drawn with.
+        for axes in fig.axes:
+            axes.set_autoscale_on(False)
+        self.clips = {axes: TransformedPatchPath(axes.patch) for axes in fig.axes}
+        self.camera = Camera(fig)
+        # The first snap takes the static artists, so each later one holds one frame's.
+        self.camera.snap()
         self.renderer = canvas.get_renderer()
         self.labels = _Labels(dpi, _HEIGHT)
         if self.heatmap:
@@ -377,9 +390,10 @@ class _Frames:
         losses.set_title("losses", fontsize=10, pad=3)
         losses.grid(True, lw=0.4, alpha=0.4)
         losses.set_ylim(*scene.loss_limits())
-        (self.d_line,) = losses.plot([], [], color=D_LOSS_COLOR, lw=1.2, animated=True)
-        (self.g_line,) = losses.plot([], [], color=G_LOSS_COLOR, lw=1.2, animated=True)
-        losses.legend(
+        # Added as an artist: `Camera.snap` re-adds an axes' `legend_` on every snap,
+        # which would draw the legend again in each frame.
+        legend = Legend(
+            losses,
             [Line2D([], [], color=D_LOSS_COLOR), Line2D([], [], color=G_LOSS_COLOR)],
             ["discriminator", "generator"],
             fontsize=8,
@@ -387,7 +401,7 @@ class _Frames:
             frameon=False,
             handlelength=1.0,
         )
-        self.loss_marker = losses.axvline(0, color="0.2", lw=1.0, animated=True)
+        losses.add_artist(legend)
         self.quality_axes = None
         if scene.quality is not None:
             name, series = scene.quality
@@ -401,75 +415,93 @@ class _Frames:
             if len(positive):
                 quality.set_yscale("log")
                 quality.set_ylim(positive.min() / 1.5, positive.max() * 1.5)
-            (self.quality_line,) = quality.plot([], [], color="0.15", lw=1.2, animated=True)
-            (self.quality_dot,) = quality.plot([], [], "o", ms=4, color="0.15", animated=True)
-            self.quality_marker = quality.axvline(0, color="0.2", lw=1.0, animated=True)
         else:
             losses.set_xlabel("epoch", fontsize=9, labelpad=1)
 
+    def _add(self, axes: Any, x: Any, y: Any, **style: Any) -> None:
+        """Adds one of the frame's lines to `axes`, for the camera's next snap.
+
+        A `Line2D` added as a plain artist, clipped by the shared path of its axes:
+        `Axes.plot`'s argument parsing and data-limit updates would cost more than
+        drawing it, and the limits are fixed anyway.
+        """
+        line = Line2D(x, y, **style)
+        if style.get("clip_on", True):
+            line.set_clip_path(self.clips[axes])
+        axes.add_artist(line)
+
+    def _marker(self, axes: Any, epoch: int) -> None:
+        """A vertical line at `epoch` across `axes`."""
+        self._add(axes, [epoch, epoch], [0.0, 1.0], color="0.2", lw=1.0, transform=axes.get_xaxis_transform())
+
     def draw(self, frame: int) -> Image.Image:
         """The frame, an RGB image."""
-        scene, renderer = self.scene, self.renderer
+        scene, renderer, ax = self.scene, self.renderer, self.ax
         self.canvas.restore_region(self.background)
         if self.heatmap:
             assert scene.views is not None
             self.paint(renderer, scene.views.verdict[frame])
-            self.contour.set_data(*_broken(scene.boundary(frame)))
-            self.contour.draw(renderer)
+            self._add(
+                ax, *_broken(scene.boundary(frame)), color=_CONTOUR_COLOR, lw=1.1, ls=_CONTOUR_STYLE, zorder=_CONTOUR_Z
+            )
         if self.manifold:
             assert scene.views is not None
             # Every other sample along a line is as smooth at this size, and half the drawing.
-            self.mesh.set_data(*_broken(scene.views.manifold[frame][:, ::2]))
-            self.mesh.draw(renderer)
-        for artist in self.statics:
-            artist.draw(renderer)
+            self._add(ax, *_broken(scene.views.manifold[frame][:, ::2]), color=MANIFOLD_COLOR, lw=0.8, zorder=_MESH_Z)
         if self.gradients:
-            self.push.set_data(*_broken(scene.arrows(frame)))
-            self.push.draw(renderer)
+            self._add(ax, *_broken(scene.arrows(frame)), color=PUSH_COLOR, lw=1.3, zorder=_PUSH_Z)
         inside, _ = scene.inside(frame)
-        self.generated.set_data(inside[:, 0], inside[:, 1])
-        self.generated.draw(renderer)
+        self._add(ax, inside[:, 0], inside[:, 1], ls="", marker="o", ms=4.2, zorder=_GENERATED_Z, **_GENERATED_STYLE)
         for name, marked in scene.beyond(frame).items():
             if len(marked):
-                self.edges[name].set_data(marked[:, 0], marked[:, 1])
-                self.edges[name].draw(renderer)
+                self._add(
+                    ax,
+                    marked[:, 0],
+                    marked[:, 1],
+                    ls="",
+                    marker=EDGES[name],
+                    ms=7.0,
+                    clip_on=False,
+                    zorder=_EDGE_Z,
+                    **_GENERATED_STYLE,
+                )
         epoch = scene.epochs[frame]
+        if self.losses:
+            self._add_losses(frame, epoch)
+        artists = sorted([*self.statics, *self.camera.snap()], key=lambda artist: artist.get_zorder())
+        for artist in artists:
+            artist.draw(renderer)
         top = _HEIGHT - 0.12
         plane_left = _PLANE[0]
-        self.labels.draw(self.renderer, f"epoch {epoch}", plane_left, top, size=13, bold=True)
+        self.labels.draw(renderer, f"epoch {epoch}", plane_left, top, size=13, bold=True)
         outside = scene.outside_count(frame)
         if outside:
             total = len(scene.points[frame])
             text = f"{outside} of {total} generated points are beyond the edges (◂ ▸ ▴ ▾)"
-            self.labels.draw(self.renderer, text, plane_left, top - 0.25, size=9, color=_OUTSIDE_COLOR)
-        if self.losses:
-            self._draw_losses(frame, epoch)
+            self.labels.draw(renderer, text, plane_left, top - 0.25, size=9, color=_OUTSIDE_COLOR)
+        if self.quality_axes is not None and scene.quality is not None:
+            # The current value, in the plot's top right corner, which a falling curve leaves free.
+            value = f"{scene.quality[1][frame]:.3g}"
+            top = _PLANE[1] + 1.05 - 0.05
+            self.labels.draw(renderer, value, self.width - _RIGHT - 0.06, top, size=9, anchor="right")
         width, height = self.canvas.get_width_height()
         return Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
 
-    def _draw_losses(self, frame: int, epoch: int) -> None:
-        scene = self.scene
+    def _add_losses(self, frame: int, epoch: int) -> None:
+        """The loss panel's lines of a frame: the curves up to its epoch and a marker at it."""
+        scene, losses = self.scene, self.loss_axes
         if scene.losses is not None:
             count = scene.losses_until(epoch)
             x, d_loss, g_loss = scene.losses
-            self.d_line.set_data(x[:count], d_loss[:count])
-            self.g_line.set_data(x[:count], g_loss[:count])
-            self.d_line.draw(self.renderer)
-            self.g_line.draw(self.renderer)
-        self.loss_marker.set_xdata([epoch, epoch])
-        self.loss_marker.draw(self.renderer)
+            self._add(losses, x[:count], d_loss[:count], color=D_LOSS_COLOR, lw=1.2)
+            self._add(losses, x[:count], g_loss[:count], color=G_LOSS_COLOR, lw=1.2)
+        self._marker(losses, epoch)
         if self.quality_axes is not None and scene.quality is not None:
             series = scene.quality[1]
             epochs = np.asarray(scene.epochs[: frame + 1], dtype=float)
-            self.quality_line.set_data(epochs, series[: frame + 1])
-            self.quality_dot.set_data([epoch], [series[frame]])
-            self.quality_marker.set_xdata([epoch, epoch])
-            for artist in (self.quality_line, self.quality_dot, self.quality_marker):
-                artist.draw(self.renderer)
-            # The current value, in the plot's top right corner, which a falling curve leaves free.
-            value = f"{series[frame]:.3g}"
-            top = _PLANE[1] + 1.05 - 0.05
-            self.labels.draw(self.renderer, value, self.width - _RIGHT - 0.06, top, size=9, anchor="right")
+            self._add(self.quality_axes, epochs, series[: frame + 1], color="0.15", lw=1.2)
+            self._add(self.quality_axes, [epoch], [series[frame]], ls="", marker="o", ms=4, color="0.15")
+            self._marker(self.quality_axes, epoch)
 
 
 class _HeatmapPainter:

@@ -230,14 +230,23 @@ def animate_result(result: Any, path: PathArg, *, frame: int = -1, **options: An
     Returns:
         The path written.
     """
+    inputs = result_options(result, **options)
+    if Path(path).suffix.lower() == ".png":
+        return still(path=path, frame=frame, **inputs)
+    return animate(path=path, **inputs)
+
+
+def result_options(result: Any, **options: Any) -> dict[str, Any]:
+    """`animate`'s arguments for a `TrainResult` (`path` aside): its layers, and `options` over them.
+
+    `show` defaults to the run's config; layers the run did not capture are left out
+    rather than refused.
+    """
     inputs = result_layers(result)
     has = {"losses": inputs["history"] is not None}
     chosen = layer_names(options.pop("show", result.config.show))
-    # What the run could not capture is left out rather than refused.
     options["show"] = tuple(name for name in chosen if has.get(name, inputs["views"] is not None))
-    if Path(path).suffix.lower() == ".png":
-        return still(inputs.pop("snapshots"), inputs.pop("real_points"), path, frame=frame, **inputs, **options)
-    return animate(inputs.pop("snapshots"), inputs.pop("real_points"), path, **inputs, **options)
+    return {**inputs, **options}
 
 
 def result_layers(result: Any) -> dict[str, Any]:

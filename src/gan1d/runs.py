@@ -268,6 +268,7 @@ def write_run(result: Any, distribution: Any, folder: RunFolder, guard: Any = No
         write_json(folder / "metrics.json", metrics)
         written["metrics.json"] = folder / "metrics.json"
 
+    rendering: Any = None
     try:
         with guard.deferred() if guard is not None else contextlib.nullcontext():
             with atomic_path(add("gan.keras")) as tmp:
@@ -293,6 +294,12 @@ def write_run(result: Any, distribution: Any, folder: RunFolder, guard: Any = No
         if result.quality:
             write_csv(add("quality.csv"), {**result.quality, "epoch": [int(e) for e in result.quality["epoch"]]})
 
+        # A long animation is drawn by a second process while this one draws the rest.
+        if result.config.animation != "none" and result.snapshots:
+            from gan1d import rendering as background
+
+            animation_name = f"training.{result.config.animation}"
+            rendering = background.start(folder / animation_name, **animation.result_options(result))
         real = distribution.sample(100, seed=result.config.seed)
         curve = distribution.curve()
         bounds = distribution.bounds
@@ -309,7 +316,11 @@ def write_run(result: Any, distribution: Any, folder: RunFolder, guard: Any = No
             )
         if result.snapshots:
             animation.animate_result(result, add("layers.png"), show="all" if result.views is not None else None)
-        if result.config.animation != "none" and result.snapshots:
+        if rendering is not None:
+            add(animation_name)
+            rendering.wait()
+            rendering = None
+        elif result.config.animation != "none" and result.snapshots:
             animation.animate_result(result, add(f"training.{result.config.animation}"))
         from gan1d.report import write_report
 
@@ -327,6 +338,9 @@ def write_run(result: Any, distribution: Any, folder: RunFolder, guard: Any = No
         _try_to_save(save_metrics)
         kept = "; the trained model is in gan.keras" if "gan.keras" in written else ""
         raise RunWriteError(f"could not write {folder / under_way}: {reason}{kept}", result) from error
+    finally:
+        if rendering is not None:  # the animation drawn apart is not needed any more
+            rendering.cancel()
     metrics["files"] = "complete"
     save_metrics()
     return written

@@ -1,0 +1,142 @@
+"""The animation drawn by a second process: the same file, stopped cleanly, drawn here when it fails."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gan1d import rendering
+from gan1d.animation import animate
+
+
+def options(frames: int = rendering.MIN_FRAMES) -> dict:
+    rng = np.random.default_rng(0)
+    snapshots = [(20 * i, rng.normal(size=(50, 2)) / (1 + i / 10)) for i in range(frames)]
+    history = {"d_loss": rng.random(20 * frames).tolist(), "g_loss": rng.random(20 * frames).tolist()}
+    curve = (np.linspace(-1, 1, 50), np.linspace(-1, 1, 50) ** 2)
+    return {
+        "snapshots": snapshots,
+        "real_points": rng.normal(size=(40, 2)),
+        "history": history,
+        "curve": curve,
+        "quality": ("energy distance", rng.random(frames)),
+        "show": ("losses",),
+        "dpi": 30,
+    }
+
+
+def leftovers(folder) -> list[str]:
+    return sorted(path.name for path in folder.iterdir() if ".tmp" in path.name)
+
+
+def test_the_animation_drawn_apart_is_the_one_drawn_here(tmp_path):
+    drawing = rendering.start(tmp_path / "apart.gif", **options())
+    assert drawing is not None
+    written = drawing.wait()
+    assert drawing.process.returncode == 0
+    here = animate(path=tmp_path / "here.gif", **options())
+    assert written.read_bytes() == here.read_bytes()
+    assert not drawing.folder.exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_short_animations_are_left_to_the_caller(tmp_path):
+    assert rendering.start(tmp_path / "short.gif", **options(rendering.MIN_FRAMES - 1)) is None
+
+
+def test_cancel_stops_the_drawing_and_leaves_nothing(tmp_path):
+    drawing = rendering.start(tmp_path / "cancelled.gif", **options(400))
+    assert drawing is not None
+    while not _catches_sigterm(drawing.process.pid):  # the drawing has begun
+        assert drawing.process.poll() is None
+        time.sleep(0.01)
+    drawing.cancel()
+    assert drawing.process.returncode == 1 + 127 + signal.SIGTERM  # SystemExit(128 + SIGTERM)
+    assert not (tmp_path / "cancelled.gif").exists()
+    assert leftovers(tmp_path) == []
+    assert not drawing.folder.exists()
+
+
+def test_a_failed_drawing_is_done_here(tmp_path, monkeypatch):
+    packed = rendering._pack
+
+    def unusable(values):
+        arrays, settings = packed(values)
+        return arrays, {**settings, "fps": 0}  # the other process refuses it
+
+    monkeypatch.setattr(rendering, "_pack", unusable)
+    drawing = rendering.start(tmp_path / "fallback.gif", **options())
+    assert drawing is not None
+    written = drawing.wait()
+    assert drawing.process.returncode != 0
+    assert written.read_bytes() == animate(path=tmp_path / "here.gif", **options()).read_bytes()
+
+
+def test_no_interpreter_means_drawing_here(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    assert rendering.start(tmp_path / "none.gif", **options()) is None
+
+
+def test_the_drawing_stops_when_its_parent_dies(tmp_path):
+    script = (
+        "import json, os, sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "import test_rendering as t\n"
+        "from gan1d import rendering\n"
+        "from pathlib import Path\n"
+        "drawing = rendering.start(Path(sys.argv[2]) / 'orphan.gif', **t.options(1000))\n"
+        "print(json.dumps([drawing.process.pid, str(drawing.folder)]), flush=True)\n"
+        "os._exit(0)\n"
+    )
+    tests = str(Path(__file__).parent)
+    done = subprocess.run(
+        [sys.executable, "-c", script, tests, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    pid, _ = json.loads(done.stdout)
+    # The orphan checks for its parent every fraction of a second; 1000 frames take far longer.
+    while _alive(pid):
+        time.sleep(0.05)
+    assert not (tmp_path / "orphan.gif").exists()
+    assert leftovers(tmp_path) == []
+
+
+def _catches_sigterm(pid: int) -> bool:
+    with open(f"/proc/{pid}/status") as status:
+        caught = next(line for line in status if line.startswith("SigCgt:"))
+    return bool(int(caught.split()[1], 16) >> (signal.SIGTERM - 1) & 1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by init) counts as ended.
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("frames", [rendering.MIN_FRAMES])
+def test_a_run_folder_gets_the_animation_drawn_apart(tmp_path, frames):
+    import gan1d
+
+    result = gan1d.train(epochs=20 * (frames - 1), snapshot_every=20, out_dir=tmp_path / "run")
+    gif = tmp_path / "run" / "training.gif"
+    assert result.artifacts["training.gif"] == gif
+    from PIL import Image
+
+    with Image.open(gif) as image:
+        assert image.n_frames >= frames
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["files"] == "complete"
+    assert leftovers(tmp_path / "run") == []

@@ -201,7 +201,7 @@ def test_a_diverged_run_exits_3_and_keeps_the_last_good_step(tmp_path):
     assert all(math.isfinite(float(value)) for row in history[1:] for value in row.split(",")[1:])
     assert metrics["steps"] > 0
     with np.load(tmp_path / "run" / "snapshots.npz") as saved:
-        assert saved["epochs"].tolist() == list(range(1, metrics["steps"] + 1))
+        assert saved["epochs"].tolist() == list(range(metrics["steps"] + 1))  # the untrained one first
 
 
 def test_metrics_and_sweeps_are_standard_json(tmp_path):

@@ -239,12 +239,13 @@ def animate_result(result: Any, path: PathArg, *, frame: int = -1, **options: An
 def result_options(result: Any, **options: Any) -> dict[str, Any]:
     """`animate`'s arguments for a `TrainResult` (`path` aside): its layers, and `options` over them.
 
-    `show` defaults to the run's config; layers the run did not capture are left out
+    `show` (None or left out) defaults to the run's config; layers the run did not capture are left out
     rather than refused.
     """
     inputs = result_layers(result)
     has = {"losses": inputs["history"] is not None}
-    chosen = layer_names(options.pop("show", result.config.show))
+    show = options.pop("show", None)
+    chosen = layer_names(result.config.show if show is None else show)
     options["show"] = tuple(name for name in chosen if has.get(name, inputs["views"] is not None))
     return {**inputs, **options}
 

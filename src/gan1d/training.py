@@ -195,7 +195,7 @@ def resume(run_dir: str | os.PathLike[str] | RunFolder, callbacks: Sequence[Any]
             folder,
             callbacks,
             start=(history, snapshots, accuracy),
-            layers_before=before.rows() if before is not None else (),
+            views_before=before,
         )
     finally:
         if not isinstance(run_dir, RunFolder):
@@ -256,7 +256,7 @@ def _train_and_write(
     callbacks: Sequence[Any],
     *,
     start: tuple[dict[str, list[float]], list[tuple[int, np.ndarray]], list[tuple[int, float, float]]] | None = None,
-    layers_before: Sequence[dict[str, np.ndarray]] = (),
+    views_before: Any = None,
 ) -> TrainResult:
     from gan1d.interrupts import SignalGuard
 
@@ -264,7 +264,7 @@ def _train_and_write(
         gan.stop_training = True
 
     with SignalGuard(on_stop=stop) as guard:
-        result = _train(gan, config, distribution, folder, callbacks, guard, start, layers_before)
+        result = _train(gan, config, distribution, folder, callbacks, guard, start, views_before)
         if folder is not None:
             from gan1d.runs import write_run
 
@@ -293,7 +293,7 @@ def _train(
     callbacks: Sequence[Any],
     guard: Any,
     start: tuple[dict[str, list[float]], list[tuple[int, np.ndarray]], list[tuple[int, float, float]]] | None,
-    layers_before: Sequence[dict[str, np.ndarray]],
+    views_before: Any,
 ) -> TrainResult:
     """Trains to the planned epochs (or until stopped) and measures the result; writes nothing."""
     import keras
@@ -307,7 +307,9 @@ def _train(
         snapshotter = SnapshotCallback(config.snapshot_every, config.snapshot_points, seed=config.seed)
         snapshotter.snapshots = list(snapshots_before)
         snapshotter.discriminator_accuracy = list(accuracy_before)
-        snapshotter.layers = list(layers_before)
+        if views_before is not None:  # the layers of the snapshots before, for a run continued
+            snapshotter.plane = views_before.plane
+            snapshotter.layers = views_before.rows()
     status = "completed"
     started = time.perf_counter()
     trained: dict[str, list[float]] = {}

@@ -9,6 +9,7 @@ nox -s "tests(backend='jax')" -- -k cli
 nox -s slow               # long convergence checks
 nox -s "bench(backend='jax', device='cpu')"
 nox -s "planar(backend='jax')" -- --trials 10   # ring and grid, scored like the papers
+nox -s "studies(backend='jax')"   # studies, on a real local Ray cluster
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def tests(session: nox.Session, backend: str) -> None:
     """Fast test suite under one backend."""
     _install(session, backend, "test")
     _use_backend(session, backend)
-    session.run("pytest", "-m", "not slow", *session.posargs)
+    session.run("pytest", "-m", "not slow and not studies", *session.posargs)
 
 
 @nox.session(default=False)
@@ -56,6 +57,17 @@ def slow(session: nox.Session, backend: str) -> None:
     _install(session, backend, "test")
     _use_backend(session, backend)
     session.run("pytest", "-m", "slow", *session.posargs)
+
+
+@nox.session(default=False)
+@nox.parametrize("backend", BACKENDS, ids=BACKENDS)
+def studies(session: nox.Session, backend: str) -> None:
+    """Studies with the `ray` extra: the local executor, and a real Ray cluster on this machine."""
+    _install(session, f"{backend},ray", "test")
+    # The tests find the cluster's workers by process (to stop one in the middle of a block).
+    session.install("psutil")
+    _use_backend(session, backend, cpu_only=True)
+    session.run("pytest", "tests/test_studies.py", "tests/test_ray_executor.py", *session.posargs)
 
 
 @nox.session(default=True)

@@ -7,7 +7,7 @@ import math
 import numbers
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +24,15 @@ __all__ = [
     "HIGHER_IS_BETTER",
     "MIXTURE_THRESHOLDS",
     "SUCCESS_THRESHOLDS",
+    "ScoredSeeds",
     "SweepResult",
+    "check_thresholds",
     "default_thresholds",
     "describe_run",
+    "mean_and_error",
+    "succeeded",
     "sweep",
+    "train_and_score",
 ]
 
 # A run succeeds when every listed metric meets its threshold: at most the value,
@@ -75,9 +80,7 @@ class SweepResult:
 
     def mean(self, name: str) -> tuple[float, float]:
         """Mean of a metric over the seeds and its standard error, as papers report them."""
-        values = np.array([run[name] for run in self.runs], dtype=np.float64)
-        error = float(np.std(values, ddof=1) / math.sqrt(len(values))) if len(values) > 1 else math.nan
-        return float(np.mean(values)), error
+        return mean_and_error([run[name] for run in self.runs])
 
     def summary(self) -> dict[str, Any]:
         """JSON-able summary: success count and rate, means with standard errors, medians, timing, every run."""
@@ -141,22 +144,10 @@ def sweep(
         config = TrainConfig.from_preset(**{"function": target, **options, "snapshot_every": 0, "animation": "none"})
     elif options:
         raise Gan1dError("give either config= or settings, not both")
-    from gan1d import metrics
-
     distribution = config.target()
-    limits = dict(default_thresholds(distribution) if thresholds is None else thresholds)
-    known = set(metrics.summarize(distribution.sample(2, seed=0), distribution))
-    unknown = set(limits) - known
-    if unknown:
-        raise Gan1dError(
-            f"unknown threshold metric(s) {sorted(unknown)} for {config.function!r}; choose from {sorted(known)}"
-        )
-
-    from keras import ops
+    limits = check_thresholds(distribution, thresholds, config.function)
 
     from gan1d import backend
-    from gan1d.loop import fit_target_many
-    from gan1d.models import build_gan
 
     if vectorized and backend.vectorize is None:
         raise Gan1dError("vectorized sweeps need the JAX backend; TensorFlow trains the seeds one after another")
@@ -164,44 +155,15 @@ def sweep(
         out_dir if isinstance(out_dir, RunFolder) or out_dir is None else RunFolder.claim(out_dir, overwrite=overwrite)
     )
     try:
-        gans = [build_gan(config, seed, distribution=distribution) for seed in seed_list]
-        start = time.perf_counter()
-        finals, d_losses, g_losses = fit_target_many(
-            gans[0],
-            distribution,
-            [gan.copy_state() for gan in gans],
-            config.epochs,
-            config.batch_size,
-            vectorized=vectorized is not False,
-        )
-        train_seconds = time.perf_counter() - start
-        mode = "vectorized" if backend.vectorize is not None and vectorized is not False else "sequential"
-
-        runs, samples = [], []
-        for seed, gan, state, d_row, g_row in zip(seed_list, gans, finals, d_losses, g_losses, strict=True):
-            gan.write_state(state)
-            points = gan.generate(METRIC_POINTS, seed=METRIC_SEED)
-            scores = metrics.summarize(points, distribution)
-            finite = all(math.isfinite(value) for name, value in scores.items() if name != "reverse_kl")
-            success = finite and all(_meets(name, scores[name], limit) for name, limit in limits.items())
-            runs.append(
-                {
-                    "seed": seed,
-                    **scores,
-                    "final_d_loss": float(d_row[-1]),
-                    "final_g_loss": float(g_row[-1]),
-                    "success": success,
-                }
-            )
-            samples.append(np.asarray(ops.convert_to_numpy(points)))
+        scored = train_and_score(config, distribution, seed_list, limits, vectorized=vectorized)
         result = SweepResult(
             config=config,
             seeds=seed_list,
-            runs=runs,
-            samples=samples,
+            runs=scored.runs,
+            samples=scored.samples,
             thresholds=limits,
-            mode=mode,
-            train_seconds=train_seconds,
+            mode=scored.mode,
+            train_seconds=scored.train_seconds,
             out_dir=folder.path if folder is not None else None,
         )
         if folder is not None:
@@ -210,6 +172,118 @@ def sweep(
         if folder is not None and not isinstance(out_dir, RunFolder):
             folder.release()
     return result
+
+
+@dataclasses.dataclass(frozen=True)
+class ScoredSeeds:
+    """Seeds of one configuration, trained together and scored (what `train_and_score` returns).
+
+    Attributes:
+        runs: One dict per seed, as in `SweepResult.runs`.
+        samples: The `METRIC_POINTS` scored points `(n, 2)` of each seed.
+        d_losses: Discriminator loss of every step, `(seeds, epochs)`; NaN from a
+            seed's first non-finite step on.
+        g_losses: Generator loss of every step, likewise.
+        train_seconds: Wall time of training all the seeds, compilation included.
+        mode: `"vectorized"` or `"sequential"`.
+    """
+
+    runs: list[dict[str, Any]]
+    samples: list[np.ndarray]
+    d_losses: np.ndarray
+    g_losses: np.ndarray
+    train_seconds: float
+    mode: str
+
+
+def train_and_score(
+    config: TrainConfig,
+    distribution: Target,
+    seeds: Sequence[int],
+    thresholds: Mapping[str, float],
+    *,
+    vectorized: bool | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> ScoredSeeds:
+    """Trains `config` from each seed and scores the final points: the work of a sweep.
+
+    Args:
+        config: The configuration shared by every seed.
+        distribution: Its target, `config.target()`.
+        seeds: The seeds, in order.
+        thresholds: Checked success bar, from `check_thresholds`.
+        vectorized: Train the seeds in one computation where the backend can (JAX);
+            False trains them one after another.
+        on_progress: Called with the steps done (by every seed) after each compiled call.
+
+    Returns:
+        A `ScoredSeeds`.
+    """
+    from keras import ops
+
+    from gan1d import backend, metrics
+    from gan1d.loop import fit_target_many
+    from gan1d.models import build_gan
+
+    gans = [build_gan(config, seed, distribution=distribution) for seed in seeds]
+    start = time.perf_counter()
+    finals, d_losses, g_losses = fit_target_many(
+        gans[0],
+        distribution,
+        [gan.copy_state() for gan in gans],
+        config.epochs,
+        config.batch_size,
+        vectorized=vectorized is not False,
+        on_progress=on_progress,
+    )
+    train_seconds = time.perf_counter() - start
+    mode = "vectorized" if backend.vectorize is not None and vectorized is not False else "sequential"
+
+    runs, samples = [], []
+    for seed, gan, state, d_row, g_row in zip(seeds, gans, finals, d_losses, g_losses, strict=True):
+        gan.write_state(state)
+        points = gan.generate(METRIC_POINTS, seed=METRIC_SEED)
+        scores = metrics.summarize(points, distribution)
+        success = succeeded(scores, thresholds)
+        runs.append(
+            {
+                "seed": seed,
+                **scores,
+                "final_d_loss": float(d_row[-1]),
+                "final_g_loss": float(g_row[-1]),
+                "success": success,
+            }
+        )
+        samples.append(np.asarray(ops.convert_to_numpy(points)))
+    return ScoredSeeds(runs, samples, d_losses, g_losses, train_seconds, mode)
+
+
+def check_thresholds(distribution: Target, thresholds: Mapping[str, float] | None, name: str) -> dict[str, float]:
+    """The success bar for `distribution`: `thresholds`, or `default_thresholds` when None.
+
+    Args:
+        distribution: The target.
+        thresholds: Metric -> the worst value that counts as a success.
+        name: How the target is named in the error message.
+
+    Raises:
+        Gan1dError: If a threshold names a metric the target is not scored on.
+    """
+    from gan1d import metrics
+
+    limits = dict(default_thresholds(distribution) if thresholds is None else thresholds)
+    known = set(metrics.summarize(distribution.sample(2, seed=0), distribution))
+    unknown = set(limits) - known
+    if unknown:
+        raise Gan1dError(f"unknown threshold metric(s) {sorted(unknown)} for {name!r}; choose from {sorted(known)}")
+    return limits
+
+
+def mean_and_error(values: Sequence[float]) -> tuple[float, float]:
+    """The mean of `values` and its standard error (NaN for fewer than two), as papers report them."""
+    array = np.asarray(values, dtype=np.float64)
+    error = float(np.std(array, ddof=1) / math.sqrt(len(array))) if len(array) > 1 else math.nan
+    return float(np.mean(array)), error
 
 
 def _seed_list(seeds: object) -> list[int]:
@@ -233,6 +307,12 @@ def default_thresholds(distribution: Target) -> dict[str, float]:
     if isinstance(distribution, MixtureTarget):
         return {"modes_captured": float(len(distribution.means)), **MIXTURE_THRESHOLDS}
     return {}
+
+
+def succeeded(scores: Mapping[str, float], thresholds: Mapping[str, float]) -> bool:
+    """Whether a run's metrics are finite (`reverse_kl` may be NaN) and meet every threshold."""
+    finite = all(math.isfinite(value) for name, value in scores.items() if name != "reverse_kl")
+    return finite and all(_meets(name, scores[name], limit) for name, limit in thresholds.items())
 
 
 def _meets(name: str, value: float, limit: float) -> bool:

@@ -179,19 +179,27 @@ class Study:
     variants: tuple[Variant, ...]
     block: int | None = None
     source: str | None = None
+    # Built configurations by (variant, target): checking a curve's target takes a
+    # noticeable fraction of a second, so each is built once.
+    _configs: dict[tuple[str, str], TrainConfig] = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def config(self, variant: Variant, target: StudyTarget) -> TrainConfig:
         """The full configuration of `variant` on `target` (seed 0)."""
-        overrides = dict(variant.overrides)
-        preset = overrides.pop("preset", self.preset)
-        return TrainConfig.from_preset(
-            preset,
-            **{**self.settings, **overrides},
-            function=target.function,
-            domain=target.domain,
-            snapshot_every=0,
-            animation="none",
-        )
+        key = (variant.name, target.name)
+        if key not in self._configs:
+            overrides = dict(variant.overrides)
+            preset = overrides.pop("preset", self.preset)
+            self._configs[key] = TrainConfig.from_preset(
+                preset,
+                **{**self.settings, **overrides},
+                function=target.function,
+                domain=target.domain,
+                snapshot_every=0,
+                animation="none",
+            )
+        return self._configs[key]
 
     def blocks(self, block: int | None = None) -> list[Block]:
         """Every block of the study, variant by variant, target by target.
@@ -237,7 +245,7 @@ class Study:
                     "overrides": _plain(v.overrides),
                     "targets": list(v.targets),
                     "seeds": list(v.seeds),
-                    "configs": {t.name: self.config(v, t).to_dict() for t in self.targets if t.name in v.targets},
+                    "configs": {t.name: _fields(self.config(v, t)) for t in self.targets if t.name in v.targets},
                 }
                 for v in self.variants
             ],
@@ -453,8 +461,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _fields(config: TrainConfig) -> dict[str, Any]:
+    """Every field of a configuration, JSON-ready."""
+    return {key: _plain(value) for key, value in dataclasses.asdict(config).items()}
+
+
 def _config_id(config: TrainConfig) -> str:
-    values = {key: value for key, value in config.to_dict().items() if key != "seed"}
+    values = {key: value for key, value in _fields(config).items() if key != "seed"}
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:16]
 
 

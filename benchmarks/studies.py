@@ -54,6 +54,18 @@ learning_rate = [0.003, 0.002]
 """
 
 
+# Ray's own cost per task on this cluster: the wall time of 500 tasks that do nothing.
+_EMPTY_TASKS = """
+import sys, time, ray
+ray.init(address=sys.argv[1], logging_level="error", log_to_driver=False)
+nothing = ray.remote(num_cpus=1)(lambda: None)
+ray.get([nothing.remote() for _ in range(50)])
+start = time.perf_counter()
+ray.get([nothing.remote() for _ in range(500)])
+print(time.perf_counter() - start)
+"""
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -111,7 +123,9 @@ def _trials(out: Path) -> list[dict[str, Any]]:
 
 
 def measure(name: str, spec: Path, work: Path, workers: int | None) -> dict[str, Any]:
-    env = {**os.environ, "JAX_COMPILATION_CACHE_DIR": str(work / f"cache-{name}")}
+    # Ray starts its workers at niceness 15 by default; at 0 they compete for the
+    # CPU as the local executor does.
+    env = {**os.environ, "JAX_COMPILATION_CACHE_DIR": str(work / f"cache-{name}"), "RAY_worker_niceness": "0"}
     out = work / name
     head = None
     try:
@@ -120,6 +134,12 @@ def measure(name: str, spec: Path, work: Path, workers: int | None) -> dict[str,
             head, address = _ray_head(workers, env)
         log(f"{name}: running the study")
         wall = _run_study(spec, out, env, address)
+        task_ms = None
+        if address:
+            empty = subprocess.run(
+                [sys.executable, "-c", _EMPTY_TASKS, address], env=env, capture_output=True, text=True, check=True
+            )
+            task_ms = round(float(empty.stdout.split()[-1]) / 500 * 1000, 3)
     finally:
         if head is not None:
             head.send_signal(signal.SIGTERM)
@@ -134,6 +154,8 @@ def measure(name: str, spec: Path, work: Path, workers: int | None) -> dict[str,
         "trials_per_minute": round(60 * len(trials) / wall, 2),
         "training_s": round(busy, 2),
         "processes": len({(trial["host"], trial["pid"]) for trial in trials}),
+        "empty_task_ms": task_ms,
+        "cache_mb": round(sum(f.stat().st_size for f in (work / f"cache-{name}").rglob("*") if f.is_file()) / 2**20, 2),
         "metrics": {f"{t['variant']}|{t['target']}|{t['seed']}": t["metrics"] for t in trials},
     }
 
@@ -170,12 +192,14 @@ def main() -> int:
     table = [
         heading,
         "",
-        "| executor | worker processes | wall s | trials per minute | ideal | efficiency | training s (sum) |",
-        "|---|---|---|---|---|---|---|",
+        "| executor | worker processes | wall s | trials per minute | ideal | efficiency | training s (sum) | "
+        + "ms per empty Ray task |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     table += [
         f"| {row['executor']} | {row['processes']} | {row['wall_s']:.1f} | {row['trials_per_minute']:.2f} | "
-        f"{row['ideal_trials_per_minute']:.2f} | {row['efficiency']:.0%} | {row['training_s']:.1f} |"
+        f"{row['ideal_trials_per_minute']:.2f} | {row['efficiency']:.0%} | {row['training_s']:.1f} | "
+        f"{row['empty_task_ms'] if row['empty_task_ms'] is not None else ''} |"
         for row in rows
     ]
     table += ["", f"Every executor wrote the same metrics for every trial: {'yes' if same else 'NO'}."]

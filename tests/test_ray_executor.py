@@ -159,6 +159,13 @@ def test_a_study_on_ray_gives_the_numbers_of_the_same_study_run_here(small_here,
     assert untimed(small_on_ray.rows) == untimed(small_here.rows)
 
 
+def test_no_worker_forks_after_starting_jax(small_on_ray, cluster):
+    logs = list(Path(cluster.temp_dir).glob("session_*/logs/worker-*.err"))
+    assert logs, "the workers left no logs"
+    # JAX warns on every os.fork() once it has started.
+    assert not [log.name for log in logs if "os.fork() was called" in log.read_text(errors="replace")]
+
+
 def untimed(rows: list[dict]) -> str:
     return json.dumps([{k: v for k, v in row.items() if k != "seconds_per_trial"} for row in rows])
 
@@ -218,8 +225,17 @@ def test_killing_the_driver_loses_no_finished_trial(cluster, tmp_path):
     assert driver.returncode == -signal.SIGKILL, "the study finished before it could be stopped"
     finished = log.read_bytes()[: log.read_bytes().rfind(b"\n") + 1]
     assert 1 <= finished.count(b"\n") < 4
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    # Finished from Python this time, checking that the driver never imports a backend.
+    code = (
+        "import sys, gan1d; "
+        f"result = gan1d.study({str(spec)!r}, {str(out)!r}, ray={cluster.address!r}, progress=False); "
+        "print(result.trained, [name for name in ('keras', 'jax', 'tensorflow') if name in sys.modules])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+    trained, imported = result.stdout.split(" ", 1)
+    assert int(trained) == 4 - finished.count(b"\n")
+    assert imported.strip() == "[]"
     assert log.read_bytes().startswith(finished)
     trials = read_trials(out)
     assert len(trials) == 4

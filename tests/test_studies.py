@@ -187,7 +187,7 @@ def test_a_dry_run_prints_the_blocks_and_trains_nothing(tmp_path, capsys):
 
 def test_a_study_refuses_a_folder_that_holds_something_else(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
-    with pytest.raises(gan1d.Gan1dError, match="not empty"):
+    with pytest.raises(gan1d.Gan1dError, match="not empty and holds no study"):
         study(TINY, tmp_path, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 

@@ -692,6 +692,8 @@ def study(
     backend = check_backend()
     path = Path(out_dir) if out_dir is not None else Path("runs") / plan.name
     resuming = (path / "study.json").is_file()
+    if not resuming and path.is_dir() and any(path.iterdir()):
+        raise Gan1dError(f"--out {str(path)!r} is not empty and holds no study; choose another folder")
     folder = RunFolder.claim(path, resume=resuming, holds="study.json")
     with folder:
         log = TrialLog(folder / "trials.jsonl")

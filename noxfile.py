@@ -7,6 +7,7 @@
 nox                       # tests under JAX and TensorFlow, lint, typecheck
 nox -s "tests(backend='jax')" -- -k cli
 nox -s slow               # long convergence checks
+nox -s faults             # fault injection: signals, full disks, concurrent runs
 nox -s "bench(backend='jax', device='cpu')"
 nox -s "planar(backend='jax')" -- --trials 10   # ring and grid, scored like the papers
 nox -s "studies(backend='jax')"   # studies, on a real local Ray cluster
@@ -47,7 +48,7 @@ def tests(session: nox.Session, backend: str) -> None:
     """Fast test suite under one backend."""
     _install(session, backend, "test")
     _use_backend(session, backend)
-    session.run("pytest", "-m", "not slow and not studies", *session.posargs)
+    session.run("pytest", "-m", "not slow and not studies and not faults", *session.posargs)
 
 
 @nox.session(default=False)
@@ -68,6 +69,15 @@ def studies(session: nox.Session, backend: str) -> None:
     session.install("psutil")
     _use_backend(session, backend, cpu_only=True)
     session.run("pytest", "tests/test_studies.py", "tests/test_ray_executor.py", *session.posargs)
+
+
+@nox.session(default=False)
+@nox.parametrize("backend", BACKENDS, ids=BACKENDS)
+def faults(session: nox.Session, backend: str) -> None:
+    """Fault injection: signals to real processes, full and read-only disks (tmpfs needs root)."""
+    _install(session, backend, "test")
+    _use_backend(session, backend)
+    session.run("pytest", "-m", "faults", *session.posargs)
 
 
 @nox.session(default=True)

@@ -364,3 +364,30 @@ def test_killing_the_driver_loses_no_finished_trial(tmp_path):
     assert log.read_bytes().startswith(finished), "finished trials were rewritten"
     assert len(trials) == 8
     assert len({key(t) for t in trials}) == 8
+
+
+@pytest.mark.studies
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_the_block_under_way_and_keeps_the_finished_ones(tmp_path, number):
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(TINY_TOML.replace("epochs = 60", "epochs = 400"))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "gan1d", "study", str(spec), "--out", str(out), "--block", "1", "--quiet"]
+    driver = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = out / "trials.jsonl"
+    while driver.poll() is None and not (log.is_file() and log.read_bytes().count(b"\n") >= 1):
+        time.sleep(0.05)
+    driver.send_signal(number)
+    _, error = driver.communicate()
+    assert driver.returncode == 128 + number, error
+    assert "Traceback" not in error
+    kept = read_trials(out)
+    assert 1 <= len(kept) < 8, "the study finished before it could be stopped"
+    assert re.search(rf"interrupted; kept the {len(kept)} of 8 trials", error), error
+    summary = list(csv.DictReader((out / "summary.csv").open()))
+    assert sum(int(row["trials"]) for row in summary) == len(kept)
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    trials = read_trials(out)
+    assert trials[: len(kept)] == kept
+    assert len({key(t) for t in trials}) == 8

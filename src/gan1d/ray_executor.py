@@ -37,6 +37,9 @@ __all__ = ["MAX_IN_FLIGHT", "run_block", "run_on_ray", "worker_environment"]
 # only keeps a huge study's driver from holding every task at once.
 MAX_IN_FLIGHT = 10_000
 
+# How often the driver, waiting for tasks, checks for Ctrl-C or SIGTERM.
+_POLL_SECONDS = 0.5
+
 # Variables the workers take from the driver's environment when it sets them.
 _PASSED_ON = ("JAX_COMPILATION_CACHE_DIR", "TF_CPP_MIN_LOG_LEVEL", "JAX_PLATFORMS", "XLA_FLAGS")
 
@@ -76,6 +79,7 @@ def run_on_ray(
     retries: int = 3,
     gpus_per_task: float | None = None,
     say: Callable[[str], None] = print,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[str]:
     """Runs the blocks as Ray tasks and hands each finished block to `record`, as it finishes.
 
@@ -91,6 +95,8 @@ def run_on_ray(
             worker process or node dies.
         gpus_per_task: GPUs per task; None for 1 where the cluster has GPUs, else 0.
         say: Where progress lines go.
+        should_stop: Asked while waiting; True cancels the tasks under way (their
+            trials are not recorded) and returns.
 
     Returns:
         A line per block that did not finish (an error in the task, or its retries used up).
@@ -134,7 +140,14 @@ def run_on_ray(
             while waiting and len(running) < MAX_IN_FLIGHT:
                 block = waiting.popleft()
                 running[task.remote(block)] = block
-            (ready,), _ = ray.wait(list(running), num_returns=1)
+            if should_stop is not None and should_stop():
+                for ref in running:
+                    ray.cancel(ref, force=True)
+                break
+            ready_list, _ = ray.wait(list(running), num_returns=1, timeout=_POLL_SECONDS)
+            if not ready_list:
+                continue
+            ready = ready_list[0]
             block = running.pop(ready)
             try:
                 trials = ray.get(ready)

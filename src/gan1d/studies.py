@@ -37,7 +37,8 @@ from typing import Any
 
 from gan1d.checks import integer, real
 from gan1d.config import MAX_SEED, PRESETS, TrainConfig
-from gan1d.errors import Gan1dError
+from gan1d.errors import Gan1dError, RunInterrupted
+from gan1d.interrupts import SignalGuard
 from gan1d.runs import RunFolder, atomic_path, strict_json, write_csv, write_json, write_text
 from gan1d.sweeps import HIGHER_IS_BETTER, check_thresholds, mean_and_error, succeeded
 
@@ -481,7 +482,11 @@ def _seed_range(seeds: Sequence[int]) -> str:
 
 
 def run_block(
-    block: Block, *, executor: str = "local", on_progress: Callable[[int], None] | None = None
+    block: Block,
+    *,
+    executor: str = "local",
+    on_progress: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Trains a block's seeds together and returns one trial record per seed.
 
@@ -492,6 +497,8 @@ def run_block(
         block: What to train.
         executor: Recorded in each trial (`"local"` or `"ray"`).
         on_progress: Called with the steps done after each compiled call.
+        should_stop: Asked before each compiled call; True abandons the block with
+            a KeyboardInterrupt.
 
     Returns:
         One JSON-ready dict per seed: `variant`, `target`, `seed`, `backend`,
@@ -505,7 +512,14 @@ def run_block(
     from gan1d.sweeps import train_and_score
 
     distribution = block.config.target()
-    scored = train_and_score(block.config, distribution, block.seeds, block.thresholds, on_progress=on_progress)
+    scored = train_and_score(
+        block.config,
+        distribution,
+        block.seeds,
+        block.thresholds,
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
     finished = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     trials = []
     for run, d_row, g_row in zip(scored.runs, scored.d_losses, scored.g_losses, strict=True):
@@ -660,6 +674,7 @@ def study(
     retries: int = 3,
     gpus_per_task: float | None = None,
     progress: bool = True,
+    steps: bool = False,
 ) -> StudyResult:
     """Runs the trials of a study that are not yet in its folder, then writes the summary.
 
@@ -674,13 +689,16 @@ def study(
         gpus_per_task: On Ray, GPUs each task asks for; None asks for one where the
             cluster has GPUs, else none.
         progress: Print a line per finished block on stderr.
+        steps: Show the steps of the block under way (local executor).
 
     Returns:
         A `StudyResult`.
 
     Raises:
         Gan1dError: On a bad study or folder, before anything is trained.
-        KeyboardInterrupt: On Ctrl-C; finished blocks are in the log.
+        RunInterrupted: On Ctrl-C or SIGTERM, which stop the blocks under way (at the
+            end of their compiled call here; on Ray their tasks are cancelled), after
+            writing the summary of the finished trials, which are in the log.
     """
     from gan1d.environment import check_backend
 
@@ -724,18 +742,36 @@ def study(
                 f"{seconds:.1f} s per trial{where}"
             )
 
-        if ray is None:
-            failed = _run_here(todo, record, progress)
-        else:
-            from gan1d.ray_executor import run_on_ray
+        with SignalGuard() as guard:
 
-            failed = run_on_ray(todo, record, address=ray, retries=retries, gpus_per_task=gpus_per_task, say=say)
-        current = _current(blocks, log, backend)
-        rows = summarize(plan, blocks, current)
-        files = write_summary(plan, rows, current, folder.path, backend)
+            def stopping() -> bool:
+                return guard.received is not None
+
+            if ray is None:
+                failed = _run_here(todo, record, steps, stopping)
+            else:
+                from gan1d.ray_executor import run_on_ray
+
+                failed = run_on_ray(
+                    todo,
+                    record,
+                    address=ray,
+                    retries=retries,
+                    gpus_per_task=gpus_per_task,
+                    say=say,
+                    should_stop=stopping,
+                )
+            # The summary is written whole even if a second signal comes meanwhile.
+            with guard.deferred():
+                current = _current(blocks, log, backend)
+                rows = summarize(plan, blocks, current)
+                files = write_summary(plan, rows, current, folder.path, backend)
+    result = StudyResult(plan, folder.path, backend, current, rows, trained, failed, files)
+    if guard.received is not None:
+        raise RunInterrupted(result, guard.received)
     for line in failed:
         say(f"gan1d: failed: {line}")
-    return StudyResult(plan, folder.path, backend, current, rows, trained, failed, files)
+    return result
 
 
 def _key(block: Block, seed: int, backend: str) -> tuple[str, str, int, str, str]:
@@ -751,21 +787,30 @@ def _quiet(line: str) -> None:
 
 
 def _run_here(
-    blocks: Sequence[Block], record: Callable[[Block, list[dict[str, Any]]], None], progress: bool
+    blocks: Sequence[Block],
+    record: Callable[[Block, list[dict[str, Any]]], None],
+    steps: bool,
+    should_stop: Callable[[], bool],
 ) -> list[str]:
-    """The local executor: the blocks one after another in this process."""
-    show = progress and sys.stderr.isatty()
+    """The local executor: the blocks one after another in this process, until `should_stop`."""
     for block in blocks:
-        steps = block.config.epochs
-
-        def tick(step: int, block: Block = block, steps: int = steps) -> None:
-            print(f"\r  {block.describe()}: step {step}/{steps}", end="", file=sys.stderr, flush=True)
-
-        trials = run_block(block, executor="local", on_progress=tick if show else None)
-        if show:
-            print("\r\033[K", end="", file=sys.stderr, flush=True)
+        bar = _step_bar(block.config.epochs) if steps else None
+        try:
+            trials = run_block(block, executor="local", on_progress=bar, should_stop=should_stop)
+        except KeyboardInterrupt:
+            if should_stop():
+                break  # this block did not finish; those before it are in the log
+            raise
         record(block, trials)
     return []
+
+
+def _step_bar(total: int) -> Callable[[int], None]:
+    """Keras's progress bar over one block's `total` steps, as a function of the steps done."""
+    import keras
+
+    bar = keras.utils.Progbar(total, unit_name="step")
+    return lambda done: bar.update(done, finalize=done >= total)
 
 
 def _current(blocks: Sequence[Block], log: TrialLog, backend: str) -> list[dict[str, Any]]:

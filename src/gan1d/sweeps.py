@@ -15,7 +15,8 @@ import numpy as np
 
 from gan1d.checks import integer
 from gan1d.config import MAX_SEED, TrainConfig
-from gan1d.errors import Gan1dError
+from gan1d.errors import Gan1dError, RunInterrupted
+from gan1d.interrupts import SignalGuard
 from gan1d.runs import RunFolder, write_csv, write_json
 from gan1d.targets import FunctionTarget, MixtureTarget, Target
 from gan1d.training import METRIC_POINTS, METRIC_SEED
@@ -43,6 +44,11 @@ SUCCESS_THRESHOLDS: Mapping[str, float] = {"x_w1": 0.02, "curve_residual": 0.02}
 MIXTURE_THRESHOLDS: Mapping[str, float] = {"high_quality": 0.9}
 HIGHER_IS_BETTER = frozenset({"coverage", "high_quality", "modes_captured"})
 
+# Most seeds one sweep takes: each needs its own networks built on the host first.
+MAX_SEEDS = 10_000
+# Seeds trained together under JAX: a stop loses at most one block's training.
+BLOCK = 10
+
 
 @dataclasses.dataclass(frozen=True)
 class SweepResult:
@@ -58,6 +64,7 @@ class SweepResult:
         mode: `"vectorized"` (all seeds in one computation) or `"sequential"`.
         train_seconds: Wall time of training all seeds, compilation included.
         out_dir: Folder written, or None.
+        status: `"completed"`, or `"interrupted"` when only the seeds in `runs` finished.
     """
 
     config: TrainConfig
@@ -68,6 +75,7 @@ class SweepResult:
     mode: str
     train_seconds: float
     out_dir: Path | None = None
+    status: str = "completed"
 
     @property
     def successes(self) -> int:
@@ -76,7 +84,8 @@ class SweepResult:
     @property
     def metric_names(self) -> list[str]:
         """The quality metrics each run holds (those that apply to the target)."""
-        return [name for name in self.runs[0] if name not in ("seed", "final_d_loss", "final_g_loss", "success")]
+        first = self.runs[0] if self.runs else {}
+        return [name for name in first if name not in ("seed", "final_d_loss", "final_g_loss", "success")]
 
     def mean(self, name: str) -> tuple[float, float]:
         """Mean of a metric over the seeds and its standard error, as papers report them."""
@@ -93,15 +102,17 @@ class SweepResult:
             "domain": list(self.config.domain) if self.config.domain else None,
             "preset": self.config.preset,
             "epochs": self.config.epochs,
+            "status": self.status,
             "seeds": len(self.seeds),
+            "finished": len(self.runs),
             "successes": self.successes,
-            "success_rate": self.successes / len(self.seeds),
+            "success_rate": self.successes / len(self.runs) if self.runs else None,
             "thresholds": self.thresholds,
             "median": medians,
             "mean": means,
             "standard_error": errors,
             "mode": self.mode,
-            "train_seconds_per_seed": round(self.train_seconds / len(self.seeds), 3),
+            "train_seconds_per_seed": round(self.train_seconds / len(self.runs), 3) if self.runs else None,
             "train_seconds": round(self.train_seconds, 3),
             "runs": self.runs,
         }
@@ -116,9 +127,16 @@ def sweep(
     vectorized: bool | None = None,
     thresholds: Mapping[str, float] | None = None,
     overwrite: bool = False,
+    block: int | None = None,
+    progress: Callable[[int], None] | None = None,
     **options: Any,
 ) -> SweepResult:
     """Trains one configuration on many seeds and scores each against `thresholds`.
+
+    Seeds train in blocks (`BLOCK` at a time, vectorized, under JAX; one by one
+    otherwise). Ctrl-C or SIGTERM stops the block under way; the seeds of the blocks
+    before it are scored and written, and `RunInterrupted` (a `KeyboardInterrupt`)
+    carries them.
 
     Args:
         target: Built-in target name or expression in `x`.
@@ -131,13 +149,17 @@ def sweep(
         thresholds: Metric -> the worst value that counts as a success (a lower
             bound for `HIGHER_IS_BETTER` metrics); None for `default_thresholds`.
         overwrite: Replace gan1d's files in a non-empty `out_dir`.
+        block: Seeds trained together (vectorized) or between checks for a stop.
+        progress: Called with the training steps done, summed over seeds.
         **options: `TrainConfig` fields (`preset`, `domain`, `epochs`, `batch_size`, ...).
 
     Returns:
         A `SweepResult`.
 
     Raises:
-        Gan1dError: On bad input, before anything is trained or written.
+        Gan1dError: On bad input (more than `MAX_SEEDS` seeds, say), before anything
+            is trained or written.
+        RunInterrupted: On Ctrl-C or SIGTERM, after writing the finished seeds.
     """
     seed_list = _seed_list(seeds)
     if config is None:
@@ -151,26 +173,53 @@ def sweep(
 
     if vectorized and backend.vectorize is None:
         raise Gan1dError("vectorized sweeps need the JAX backend; TensorFlow trains the seeds one after another")
+    mode = "vectorized" if backend.vectorize is not None and vectorized is not False else "sequential"
+    size = integer("block", block) if block is not None else (BLOCK if mode == "vectorized" else 1)
     folder = (
         out_dir if isinstance(out_dir, RunFolder) or out_dir is None else RunFolder.claim(out_dir, overwrite=overwrite)
     )
+    runs: list[dict[str, Any]] = []
+    samples: list[np.ndarray] = []
+    train_seconds = 0.0
     try:
-        scored = train_and_score(config, distribution, seed_list, limits, vectorized=vectorized)
-        result = SweepResult(
-            config=config,
-            seeds=seed_list,
-            runs=scored.runs,
-            samples=scored.samples,
-            thresholds=limits,
-            mode=scored.mode,
-            train_seconds=scored.train_seconds,
-            out_dir=folder.path if folder is not None else None,
-        )
-        if folder is not None:
-            write_sweep(result, distribution, folder)
+        with SignalGuard() as guard:
+            for first in range(0, len(seed_list), size):
+                block_seeds = seed_list[first : first + size]
+                try:
+                    scored = train_and_score(
+                        config,
+                        distribution,
+                        block_seeds,
+                        limits,
+                        vectorized=mode == "vectorized",
+                        pad_to=min(size, len(seed_list)),
+                        should_stop=lambda: guard.received is not None,
+                        on_progress=_shifted(progress, first * config.epochs, len(block_seeds)),
+                    )
+                except KeyboardInterrupt:
+                    break  # the seeds of this block did not finish; those before it did
+                train_seconds += scored.train_seconds
+                runs += scored.runs
+                samples += scored.samples
+            guard.raising()
+            result = SweepResult(
+                config=config,
+                seeds=seed_list,
+                runs=runs,
+                samples=samples,
+                thresholds=limits,
+                mode=mode,
+                train_seconds=train_seconds,
+                out_dir=folder.path if folder is not None else None,
+                status="interrupted" if guard.received is not None else "completed",
+            )
+            if folder is not None:
+                write_sweep(result, distribution, folder)
     finally:
         if folder is not None and not isinstance(out_dir, RunFolder):
             folder.release()
+    if guard.received is not None:
+        raise RunInterrupted(result, guard.received)
     return result
 
 
@@ -203,6 +252,8 @@ def train_and_score(
     thresholds: Mapping[str, float],
     *,
     vectorized: bool | None = None,
+    pad_to: int | None = None,
+    should_stop: Callable[[], bool] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> ScoredSeeds:
     """Trains `config` from each seed and scores the final points: the work of a sweep.
@@ -214,10 +265,16 @@ def train_and_score(
         thresholds: Checked success bar, from `check_thresholds`.
         vectorized: Train the seeds in one computation where the backend can (JAX);
             False trains them one after another.
+        pad_to: Train this many copies (the last seed repeated, its copies not
+            scored), so that blocks of different sizes share one compiled shape.
+        should_stop: Asked before each compiled call; True abandons the training.
         on_progress: Called with the steps done (by every seed) after each compiled call.
 
     Returns:
         A `ScoredSeeds`.
+
+    Raises:
+        KeyboardInterrupt: When `should_stop` said so; nothing is scored.
     """
     from keras import ops
 
@@ -226,16 +283,20 @@ def train_and_score(
     from gan1d.models import build_gan
 
     gans = [build_gan(config, seed, distribution=distribution) for seed in seeds]
+    states = [gan.copy_state() for gan in gans]
+    states += states[-1:] * ((pad_to or 0) - len(states))
     start = time.perf_counter()
     finals, d_losses, g_losses = fit_target_many(
         gans[0],
         distribution,
-        [gan.copy_state() for gan in gans],
+        states,
         config.epochs,
         config.batch_size,
         vectorized=vectorized is not False,
         on_progress=on_progress,
+        should_stop=should_stop,
     )
+    finals, d_losses, g_losses = finals[: len(gans)], d_losses[: len(gans)], g_losses[: len(gans)]
     train_seconds = time.perf_counter() - start
     mode = "vectorized" if backend.vectorize is not None and vectorized is not False else "sequential"
 
@@ -286,16 +347,24 @@ def mean_and_error(values: Sequence[float]) -> tuple[float, float]:
     return float(np.mean(array)), error
 
 
+def _shifted(progress: Callable[[int], None] | None, before: int, copies: int) -> Callable[[int], None] | None:
+    """`progress` for one block: its steps times its copies, after the steps of the blocks before."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda steps: report(before + steps * copies)
+
+
 def _seed_list(seeds: object) -> list[int]:
     message = f"seeds must be a positive count or a list of seeds >= 0, got {seeds!r}"
     if isinstance(seeds, bool):
         raise Gan1dError(message)
     if isinstance(seeds, numbers.Integral):
-        if seeds <= 0:
-            raise Gan1dError(message)
-        return list(range(int(seeds)))
+        return list(range(integer("seeds", seeds, 1, MAX_SEEDS)))
     if isinstance(seeds, str | bytes) or not isinstance(seeds, Sequence) or not seeds:
         raise Gan1dError(message)
+    if len(seeds) > MAX_SEEDS:
+        raise Gan1dError(f"at most {MAX_SEEDS} seeds in one sweep, got {len(seeds)}; split it into several")
     return [integer("a seed", s, 0, MAX_SEED) for s in seeds]
 
 
@@ -346,6 +415,8 @@ def write_sweep(result: SweepResult, distribution: Target, folder: RunFolder) ->
 
     paths = {name: folder / name for name in ("sweep.json", "sweep.csv", "samples.png")}
     write_json(paths["sweep.json"], result.summary())
+    if not result.runs:  # stopped before any seed finished: the summary says so
+        return {"sweep.json": paths["sweep.json"]}
     columns = {name: [run[name] for run in result.runs] for name in result.runs[0]}
     write_csv(paths["sweep.csv"], columns)
     titles = [f"seed {run['seed']} {'ok' if run['success'] else 'miss'}\n{_short(run)}" for run in result.runs]

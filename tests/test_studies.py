@@ -384,7 +384,8 @@ def test_a_signal_stops_the_block_under_way_and_keeps_the_finished_ones(tmp_path
     kept = read_trials(out)
     assert 1 <= len(kept) < 8, "the study finished before it could be stopped"
     assert re.search(rf"interrupted; kept the {len(kept)} of 8 trials", error), error
-    summary = list(csv.DictReader((out / "summary.csv").open()))
+    with (out / "summary.csv").open() as stream:
+        summary = list(csv.DictReader(stream))
     assert sum(int(row["trials"]) for row in summary) == len(kept)
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr

@@ -381,6 +381,8 @@ def _study(args: argparse.Namespace) -> int:
         raise Gan1dError(f"--block must be a positive integer, got {args.block}")
     if args.retries < 0:
         raise Gan1dError(f"--retries must be 0 or more, got {args.retries}")
+    if args.gpus_per_task is not None and not args.gpus_per_task >= 0:
+        raise Gan1dError(f"--gpus-per-task must be a number of GPUs, 0 or more, got {args.gpus_per_task}")
     backend = check_backend()
     if args.dry_run:
         blocks = plan.blocks(args.block)

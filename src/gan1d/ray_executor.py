@@ -18,9 +18,11 @@ the workers' environment (`KERAS_BACKEND`, the compilation cache, GPU memory).
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import os
-from collections.abc import Callable, Sequence
+import socket
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import ray
@@ -30,7 +32,7 @@ from gan1d import studies
 from gan1d.environment import check_backend
 from gan1d.errors import Gan1dError
 
-__all__ = ["MAX_IN_FLIGHT", "run_block", "run_on_ray", "worker_environment"]
+__all__ = ["MAX_IN_FLIGHT", "joined", "run_block", "run_on_ray", "worker_environment"]
 
 # Tasks submitted and not yet finished. Ray queues tasks beyond what the cluster
 # can run at once (and an autoscaler sizes the cluster from that queue); the bound
@@ -105,57 +107,101 @@ def run_on_ray(
         Gan1dError: If the cluster cannot be reached.
     """
     backend = check_backend()
-    joined = not ray.is_initialized()
-    if joined:
-        try:
-            ray.init(
-                address=address,
-                # Every worker runs the driver's gan1d, whatever is installed where it runs.
-                runtime_env={"py_modules": [gan1d]},
-                logging_level=logging.WARNING,
-                log_to_driver=False,
-            )
-        except (ConnectionError, RuntimeError, ValueError) as error:
-            raise Gan1dError(f"cannot join the Ray cluster at {address!r}: {str(error).splitlines()[0]}") from None
+    with joined(address):
+        return _run(blocks, record, backend, retries, gpus_per_task, say, should_stop)
+
+
+@contextlib.contextmanager
+def joined(address: str) -> Iterator[None]:
+    """Joins the Ray cluster at `address` for the block, unless this process is already connected to one.
+
+    An address of the form `host:port` or `ray://host:port` is first checked to
+    answer at all, so a wrong one is refused in seconds rather than after Ray's own
+    minute of retries.
+
+    Raises:
+        Gan1dError: If the cluster cannot be reached.
+    """
+    if ray.is_initialized():
+        yield
+        return
+    _check_reachable(address)
     try:
-        resources = ray.cluster_resources()  # type: ignore[no-untyped-call]
-        if gpus_per_task is None:
-            gpus_per_task = 1.0 if resources.get("GPU", 0) > 0 else 0.0
-        options = {
-            "num_cpus": 1,
-            "num_gpus": gpus_per_task,
-            "max_retries": retries,
-            # Merged with the job's runtime_env (its py_modules) by Ray.
-            "runtime_env": {"env_vars": worker_environment(backend, gpus_per_task)},
-        }
-        say(
-            f"gan1d: Ray cluster with {resources.get('CPU', 0):g} CPUs and {resources.get('GPU', 0):g} GPUs; "
-            f"{gpus_per_task:g} GPU per task, up to {retries} retries"
+        ray.init(
+            address=address,
+            # Every worker runs the driver's gan1d, whatever is installed where it runs.
+            runtime_env={"py_modules": [gan1d]},
+            logging_level=logging.WARNING,
+            log_to_driver=False,
         )
-        task = run_block.options(**options)
-        waiting = collections.deque(blocks)
-        running: dict[Any, studies.Block] = {}
-        failed = []
-        while waiting or running:
-            while waiting and len(running) < MAX_IN_FLIGHT:
-                block = waiting.popleft()
-                running[task.remote(block)] = block
-            if should_stop is not None and should_stop():
-                for ref in running:
-                    ray.cancel(ref, force=True)
-                break
-            ready_list, _ = ray.wait(list(running), num_returns=1, timeout=_POLL_SECONDS)
-            if not ready_list:
-                continue
-            ready = ready_list[0]
-            block = running.pop(ready)
-            try:
-                trials = ray.get(ready)
-            except ray.exceptions.RayError as error:
-                failed.append(f"{block.describe()}: {type(error).__name__}: {str(error).strip().splitlines()[-1]}")
-                continue
-            record(block, trials)
-        return failed
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        raise Gan1dError(f"cannot join the Ray cluster at {address!r}: {str(error).splitlines()[0]}") from None
+    try:
+        yield
     finally:
-        if joined:
-            ray.shutdown()
+        ray.shutdown()
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Raises Gan1dError unless something accepts connections at a `host:port` address."""
+    if address == "auto" or address.startswith(("local", "anyscale://")):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise Gan1dError(f"--ray {address!r} is not 'auto' or an address host:port (or ray://host:port)")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise Gan1dError(f"cannot join the Ray cluster at {address!r}: nothing answers there ({reason})") from None
+
+
+def _run(
+    blocks: Sequence[studies.Block],
+    record: Callable[[studies.Block, list[dict[str, Any]]], None],
+    backend: str,
+    retries: int,
+    gpus_per_task: float | None,
+    say: Callable[[str], None],
+    should_stop: Callable[[], bool] | None,
+) -> list[str]:
+    """The tasks, submitted and collected, on a cluster already joined."""
+    resources = ray.cluster_resources()  # type: ignore[no-untyped-call]
+    if gpus_per_task is None:
+        gpus_per_task = 1.0 if resources.get("GPU", 0) > 0 else 0.0
+    options = {
+        "num_cpus": 1,
+        "num_gpus": gpus_per_task,
+        "max_retries": retries,
+        # Merged with the job's runtime_env (its py_modules) by Ray.
+        "runtime_env": {"env_vars": worker_environment(backend, gpus_per_task)},
+    }
+    say(
+        f"gan1d: Ray cluster with {resources.get('CPU', 0):g} CPUs and {resources.get('GPU', 0):g} GPUs; "
+        f"{gpus_per_task:g} GPU per task, up to {retries} retries"
+    )
+    task = run_block.options(**options)
+    waiting = collections.deque(blocks)
+    running: dict[Any, studies.Block] = {}
+    failed = []
+    while waiting or running:
+        while waiting and len(running) < MAX_IN_FLIGHT:
+            block = waiting.popleft()
+            running[task.remote(block)] = block
+        if should_stop is not None and should_stop():
+            for ref in running:
+                ray.cancel(ref, force=True)
+            break
+        ready_list, _ = ray.wait(list(running), num_returns=1, timeout=_POLL_SECONDS)
+        if not ready_list:
+            continue
+        ready = ready_list[0]
+        block = running.pop(ready)
+        try:
+            trials = ray.get(ready)
+        except ray.exceptions.RayError as error:
+            failed.append(f"{block.describe()}: {type(error).__name__}: {str(error).strip().splitlines()[-1]}")
+            continue
+        record(block, trials)
+    return failed

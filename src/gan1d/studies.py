@@ -20,6 +20,7 @@ variant and target) and `summary.png`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import hashlib
@@ -712,6 +713,28 @@ def study(
     resuming = (path / "study.json").is_file()
     if not resuming and path.is_dir() and any(path.iterdir()):
         raise Gan1dError(f"--out {str(path)!r} is not empty and holds no study; choose another folder")
+    with contextlib.ExitStack() as cluster:
+        if ray is not None:
+            from gan1d.ray_executor import joined
+
+            cluster.enter_context(joined(ray))  # before the folder: a bad address leaves none
+        result = _study(plan, path, resuming, backend, ray, block, retries, gpus_per_task, progress, steps)
+    return result
+
+
+def _study(
+    plan: Study,
+    path: Path,
+    resuming: bool,
+    backend: str,
+    ray: str | None,
+    block: int | None,
+    retries: int,
+    gpus_per_task: float | None,
+    progress: bool,
+    steps: bool,
+) -> StudyResult:
+    """`study` once its input is checked (and the cluster joined)."""
     folder = RunFolder.claim(path, resume=resuming, holds="study.json")
     with folder:
         log = TrialLog(folder / "trials.jsonl")

@@ -5,12 +5,12 @@
 """Test, lint, type-check and benchmark gan1d under each Keras backend.
 
 nox                       # tests under JAX and TensorFlow, lint, typecheck
-nox -s "tests(backend='jax')" -- -k cli
+nox -s "tests(jax)" -- -k cli
 nox -s slow               # long convergence checks
 nox -s faults             # fault injection: signals, full disks, concurrent runs
-nox -s "bench(backend='jax', device='cpu')"
-nox -s "planar(backend='jax')" -- --trials 10   # ring and grid, scored like the papers
-nox -s "studies(backend='jax')"   # studies, on a real local Ray cluster
+nox -s "bench(jax, cpu)"
+nox -s "planar(jax)" -- --trials 10   # ring and grid, scored like the papers
+nox -s "studies(jax)"      # studies, on a real local Ray cluster
 """
 
 from __future__ import annotations

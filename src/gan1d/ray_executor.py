@@ -43,7 +43,7 @@ MAX_IN_FLIGHT = 10_000
 _POLL_SECONDS = 0.5
 
 # Variables the workers take from the driver's environment when it sets them.
-_PASSED_ON = ("JAX_COMPILATION_CACHE_DIR", "TF_CPP_MIN_LOG_LEVEL", "JAX_PLATFORMS", "XLA_FLAGS")
+_PASSED_ON = ("JAX_COMPILATION_CACHE_DIR", "TF_XLA_FLAGS", "TF_CPP_MIN_LOG_LEVEL", "JAX_PLATFORMS", "XLA_FLAGS")
 
 
 @ray.remote

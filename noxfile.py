@@ -5,13 +5,14 @@
 """Test, lint, type-check and benchmark gan1d under each Keras backend.
 
 nox                       # tests under JAX and TensorFlow, lint, typecheck
-nox -s "tests(backend='jax')" -- -k cli
+nox -s "tests(jax)" -- -k cli
 nox -s slow               # long convergence checks
 nox -s faults             # fault injection: signals, full disks, concurrent runs
-nox -s "browser(backend='jax')"    # the run report in headless Chromium
-nox -s "notebook(backend='jax')"   # runs docs/tutorial.ipynb
-nox -s "bench(backend='jax', device='cpu')"
-nox -s "planar(backend='jax')" -- --trials 10   # ring and grid, scored like the papers
+nox -s "browser(jax)"      # the run report in headless Chromium
+nox -s "notebook(jax)"     # runs docs/tutorial.ipynb
+nox -s "bench(jax, cpu)"
+nox -s "planar(jax)" -- --trials 10   # ring and grid, scored like the papers
+nox -s "studies(jax)"      # studies, on a real local Ray cluster
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def tests(session: nox.Session, backend: str) -> None:
     """Fast test suite under one backend."""
     _install(session, backend, "test")
     _use_backend(session, backend)
-    session.run("pytest", "-m", "not slow and not faults and not browser", *session.posargs)
+    session.run("pytest", "-m", "not slow and not studies and not faults and not browser", *session.posargs)
 
 
 @nox.session(default=False)
@@ -61,6 +62,17 @@ def slow(session: nox.Session, backend: str) -> None:
     _install(session, backend, "test")
     _use_backend(session, backend)
     session.run("pytest", "-m", "slow", *session.posargs)
+
+
+@nox.session(default=False)
+@nox.parametrize("backend", BACKENDS, ids=BACKENDS)
+def studies(session: nox.Session, backend: str) -> None:
+    """Studies with the `ray` extra: the local executor, and a real Ray cluster on this machine."""
+    _install(session, f"{backend},ray", "test")
+    # The tests find the cluster's workers by process (to stop one in the middle of a block).
+    session.install("psutil")
+    _use_backend(session, backend, cpu_only=True)
+    session.run("pytest", "tests/test_studies.py", "tests/test_ray_executor.py", *session.posargs)
 
 
 @nox.session(default=False)

@@ -4,7 +4,8 @@ The public API, imported lazily so that `gan1d --help` and input checks do not
 pay for importing a deep-learning framework:
 
 - `train(...) -> TrainResult`, `resume(run_dir)`: the whole job, optionally
-  writing a run folder; `sweep(...)`: one configuration on many seeds.
+  writing a run folder; `sweep(...)`: one configuration on many seeds;
+  `study(...)`: variants x targets x seeds, resumable, here or on a Ray cluster.
 - `TrainConfig`: every setting of a run, and the presets.
 - `target(spec, domain)`: the distribution of real points.
 - `GAN`, `build_generator`, `build_discriminator`, `SnapshotCallback`: the
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from gan1d.gan import GAN
     from gan1d.models import build_discriminator, build_generator
     from gan1d.runs import load_gan
+    from gan1d.studies import study
     from gan1d.sweeps import sweep
     from gan1d.targets import Target, target
     from gan1d.training import TrainResult, resume, train
@@ -52,6 +54,7 @@ _LAZY = {
     "build_generator": "gan1d.models",
     "load_gan": "gan1d.runs",
     "resume": "gan1d.training",
+    "study": "gan1d.studies",
     "sweep": "gan1d.sweeps",
     "target": "gan1d.targets",
     "train": "gan1d.training",
@@ -72,6 +75,7 @@ __all__ = [
     "load_gan",
     "metrics",
     "resume",
+    "study",
     "sweep",
     "target",
     "train",

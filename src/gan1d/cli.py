@@ -5,7 +5,7 @@ choices live there). Nothing here imports Keras before the options are known to 
 good, so `gan1d --help` and mistakes answer at once.
 
 Exit status: 0 done, 2 bad input, 3 training diverged (the run keeps the last good
-step), 74 a file could not be written, 130 interrupted by Ctrl-C and 143 by SIGTERM
+step) or, for a study, some trials did not finish (a rerun tries them again), 74 a file could not be written, 130 interrupted by Ctrl-C and 143 by SIGTERM
 (the run keeps what it trained). An unexpected error (a bug) exits 1 with a traceback.
 """
 
@@ -40,6 +40,8 @@ _EXAMPLES = """examples:
   gan1d train --config runs/X/config.json --seed 1   # repeat a run with another seed
   gan1d train --resume runs/X                  # finish an interrupted run
   gan1d sweep --seeds 20 --function cube       # success rate over 20 seeds
+  gan1d study docs/studies/planar-preset.toml  # variants x targets x seeds; rerun to resume
+  gan1d study STUDY.toml --ray auto            # the same on a Ray cluster
 """
 
 
@@ -137,7 +139,43 @@ def build_parser() -> argparse.ArgumentParser:
     many.add_argument("--sequential", action="store_true", help="train the seeds one after another")
     _add_output_options(many)
     _add_config_options(many, skip=_SWEEP_SKIPS)
+    _add_study_command(commands)
     return parser
+
+
+def _add_study_command(commands: Any) -> None:
+    many = commands.add_parser(
+        "study",
+        help="run a study: variants x targets x seeds, resumable, here or on a Ray cluster",
+        description="Train every variant of a study file (TOML: a base preset, targets, a grid or list of "
+        "settings, seeds, thresholds) on every target and seed, and write trials.jsonl (a line per finished "
+        "trial), summary.csv, summary.md and summary.png. Trials already in the folder are not trained again, "
+        "so rerunning the same command finishes an interrupted study. Exit status 3 when some trials did not "
+        "finish (a rerun tries them again), 130 or 143 on Ctrl-C or SIGTERM (finished trials are kept).",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    many.add_argument("file", metavar="STUDY.toml", help="the study file")
+    many.add_argument("--out", metavar="DIR", help="the study's folder (default: runs/<the study's name>)")
+    many.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="run on a Ray cluster: 'auto' (the one this machine is part of) or its address; "
+        'needs pip install "gan1d[ray]"',
+    )
+    many.add_argument("--block", type=int, metavar="N", help="seeds trained together per task (default: the study's)")
+    many.add_argument("--retries", type=int, default=3, metavar="N", help="Ray: re-runs of a task whose worker died")
+    many.add_argument(
+        "--gpus-per-task", type=float, metavar="G", help="Ray: GPUs per task (default: 1 where the cluster has GPUs)"
+    )
+    many.add_argument("--dry-run", action="store_true", help="print the blocks the study would run, and stop")
+    shown = many.add_mutually_exclusive_group()
+    shown.add_argument("--quiet", action="store_true", help="no progress lines")
+    shown.add_argument(
+        "--progress",
+        action="store_true",
+        help="a step display for the block under way (local executor) even when the output is not a terminal",
+    )
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -154,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "study":
+            return _study(args)
         return _sweep(args) if args.command == "sweep" else _train(args)
     except Gan1dError as error:
         print(f"gan1d: error: {error}", file=sys.stderr)
@@ -325,3 +365,62 @@ def _report_sweep(result: Any, folder: Any) -> None:
     for name in ("sweep.json", "sweep.csv", "samples.png"):
         if (folder / name).is_file():
             print(f"{name:<16} {folder / name}")
+
+
+def _study(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    from gan1d.environment import check_backend
+    from gan1d.errors import RunInterrupted
+    from gan1d.studies import load_study, study
+
+    if args.ray is not None and importlib.util.find_spec("ray") is None:
+        raise Gan1dError('--ray needs Ray, which is not installed; pip install "gan1d[ray]"')
+    plan = load_study(args.file)
+    if args.block is not None and args.block <= 0:
+        raise Gan1dError(f"--block must be a positive integer, got {args.block}")
+    if args.retries < 0:
+        raise Gan1dError(f"--retries must be 0 or more, got {args.retries}")
+    if args.gpus_per_task is not None and not args.gpus_per_task >= 0:
+        raise Gan1dError(f"--gpus-per-task must be a number of GPUs, 0 or more, got {args.gpus_per_task}")
+    backend = check_backend()
+    if args.dry_run:
+        blocks = plan.blocks(args.block)
+        for block in blocks:
+            print(f"{block.describe()}  ({block.config.epochs} steps)")
+        print(f"{plan.trial_count} trials in {len(blocks)} blocks with {backend}")
+        return EXIT_OK
+    if args.ray is None:
+        from gan1d.environment import enable_compilation_cache
+
+        enable_compilation_cache()
+    try:
+        result = study(
+            plan,
+            args.out,
+            ray=args.ray,
+            block=args.block,
+            retries=args.retries,
+            gpus_per_task=args.gpus_per_task,
+            progress=not args.quiet,
+            steps=_show_progress(args),
+        )
+    except RunInterrupted as stopped:
+        kept = stopped.result
+        print(
+            f"\ngan1d: interrupted; kept the {len(kept.trials)} of {kept.study.trial_count} trials that finished "
+            f"in {kept.out_dir}; rerunning the command finishes the study",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED + stopped.signal_number
+    for row in result.rows:
+        print(f"{row['variant']:<30} {row['target']:<12} {row['successes']}/{row['trials']} successes")
+    for name, path in result.files.items():
+        print(f"{name:<16} {path}")
+    if not result.complete:
+        print(
+            f"gan1d: {len(result.trials)} of {result.study.trial_count} trials finished; rerun to finish the rest",
+            file=sys.stderr,
+        )
+        return EXIT_DIVERGED
+    return EXIT_OK

@@ -124,14 +124,20 @@ class RunFolder:
 
     @classmethod
     def claim(
-        cls, out_dir: str | os.PathLike[str] | None, *, overwrite: bool = False, resume: bool = False
+        cls,
+        out_dir: str | os.PathLike[str] | None,
+        *,
+        overwrite: bool = False,
+        resume: bool = False,
+        holds: str = "config.json",
     ) -> RunFolder:
         """Creates (or takes) a run folder and locks it.
 
         `None` claims a new folder under `runs/` named by date and time (with a
         suffix if that name is taken). An existing folder must be empty, unless
         `overwrite` is set (then gan1d's own files in it are removed and anything
-        else stays) or `resume` is set (then it must hold a run).
+        else stays) or `resume` is set (then it must hold `holds`: a run's
+        `config.json`, or a study's `study.json`).
 
         Raises:
             Gan1dError: If the folder is not empty, is a file, cannot be written, or
@@ -150,8 +156,8 @@ class RunFolder:
         folder = cls(path, _lock(path))
         try:
             if resume:
-                if not (path / "config.json").is_file():
-                    raise Gan1dError(f"{str(path)!r} holds no gan1d run (no config.json) to resume")
+                if not (path / holds).is_file():
+                    raise Gan1dError(f"{str(path)!r} holds no gan1d run (no {holds}) to resume")
             elif any(path.iterdir()):
                 if not overwrite:
                     raise Gan1dError(f"--out {str(path)!r} is not empty; choose another folder or pass --overwrite")

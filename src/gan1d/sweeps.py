@@ -25,10 +25,15 @@ __all__ = [
     "HIGHER_IS_BETTER",
     "MIXTURE_THRESHOLDS",
     "SUCCESS_THRESHOLDS",
+    "ScoredSeeds",
     "SweepResult",
+    "check_thresholds",
     "default_thresholds",
     "describe_run",
+    "mean_and_error",
+    "succeeded",
     "sweep",
+    "train_and_score",
 ]
 
 # A run succeeds when every listed metric meets its threshold: at most the value,
@@ -84,9 +89,7 @@ class SweepResult:
 
     def mean(self, name: str) -> tuple[float, float]:
         """Mean of a metric over the seeds and its standard error, as papers report them."""
-        values = np.array([run[name] for run in self.runs], dtype=np.float64)
-        error = float(np.std(values, ddof=1) / math.sqrt(len(values))) if len(values) > 1 else math.nan
-        return float(np.mean(values)), error
+        return mean_and_error([run[name] for run in self.runs])
 
     def summary(self) -> dict[str, Any]:
         """JSON-able summary: success count and rate, means with standard errors, medians, timing, every run."""
@@ -163,22 +166,10 @@ def sweep(
         config = TrainConfig.from_preset(**{"function": target, **options, "snapshot_every": 0, "animation": "none"})
     elif options:
         raise Gan1dError("give either config= or settings, not both")
-    from gan1d import metrics
-
     distribution = config.target()
-    limits = dict(default_thresholds(distribution) if thresholds is None else thresholds)
-    known = set(metrics.summarize(distribution.sample(2, seed=0), distribution))
-    unknown = set(limits) - known
-    if unknown:
-        raise Gan1dError(
-            f"unknown threshold metric(s) {sorted(unknown)} for {config.function!r}; choose from {sorted(known)}"
-        )
-
-    from keras import ops
+    limits = check_thresholds(distribution, thresholds, config.function)
 
     from gan1d import backend
-    from gan1d.loop import fit_target_many
-    from gan1d.models import build_gan
 
     if vectorized and backend.vectorize is None:
         raise Gan1dError("vectorized sweeps need the JAX backend; TensorFlow trains the seeds one after another")
@@ -194,30 +185,22 @@ def sweep(
         with SignalGuard() as guard:
             for first in range(0, len(seed_list), size):
                 block_seeds = seed_list[first : first + size]
-                gans = [build_gan(config, seed, distribution=distribution) for seed in block_seeds]
-                # A last, smaller block is padded to the others' size: one compiled shape for all.
-                states = [gan.copy_state() for gan in gans]
-                states += states[-1:] * (min(size, len(seed_list)) - len(states))
-                start = time.perf_counter()
                 try:
-                    finals, d_losses, g_losses = fit_target_many(
-                        gans[0],
+                    scored = train_and_score(
+                        config,
                         distribution,
-                        states,
-                        config.epochs,
-                        config.batch_size,
+                        block_seeds,
+                        limits,
                         vectorized=mode == "vectorized",
+                        pad_to=min(size, len(seed_list)),
                         should_stop=lambda: guard.received is not None,
-                        on_progress=_shifted(progress, first * config.epochs, len(gans)),
+                        on_progress=_shifted(progress, first * config.epochs, len(block_seeds)),
                     )
                 except KeyboardInterrupt:
                     break  # the seeds of this block did not finish; those before it did
-                train_seconds += time.perf_counter() - start
-                for seed, gan, state, d_row, g_row in zip(block_seeds, gans, finals, d_losses, g_losses, strict=False):
-                    gan.write_state(state)
-                    points = gan.generate(METRIC_POINTS, seed=METRIC_SEED)
-                    runs.append(_scored(seed, points, distribution, limits, d_row, g_row))
-                    samples.append(np.asarray(ops.convert_to_numpy(points)))
+                train_seconds += scored.train_seconds
+                runs += scored.runs
+                samples += scored.samples
             guard.raising()
             result = SweepResult(
                 config=config,
@@ -240,29 +223,136 @@ def sweep(
     return result
 
 
+@dataclasses.dataclass(frozen=True)
+class ScoredSeeds:
+    """Seeds of one configuration, trained together and scored (what `train_and_score` returns).
+
+    Attributes:
+        runs: One dict per seed, as in `SweepResult.runs`.
+        samples: The `METRIC_POINTS` scored points `(n, 2)` of each seed.
+        d_losses: Discriminator loss of every step, `(seeds, epochs)`; NaN from a
+            seed's first non-finite step on.
+        g_losses: Generator loss of every step, likewise.
+        train_seconds: Wall time of training all the seeds, compilation included.
+        mode: `"vectorized"` or `"sequential"`.
+    """
+
+    runs: list[dict[str, Any]]
+    samples: list[np.ndarray]
+    d_losses: np.ndarray
+    g_losses: np.ndarray
+    train_seconds: float
+    mode: str
+
+
+def train_and_score(
+    config: TrainConfig,
+    distribution: Target,
+    seeds: Sequence[int],
+    thresholds: Mapping[str, float],
+    *,
+    vectorized: bool | None = None,
+    pad_to: int | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> ScoredSeeds:
+    """Trains `config` from each seed and scores the final points: the work of a sweep.
+
+    Args:
+        config: The configuration shared by every seed.
+        distribution: Its target, `config.target()`.
+        seeds: The seeds, in order.
+        thresholds: Checked success bar, from `check_thresholds`.
+        vectorized: Train the seeds in one computation where the backend can (JAX);
+            False trains them one after another.
+        pad_to: Train this many copies (the last seed repeated, its copies not
+            scored), so that blocks of different sizes share one compiled shape.
+        should_stop: Asked before each compiled call; True abandons the training.
+        on_progress: Called with the steps done (by every seed) after each compiled call.
+
+    Returns:
+        A `ScoredSeeds`.
+
+    Raises:
+        KeyboardInterrupt: When `should_stop` said so; nothing is scored.
+    """
+    from keras import ops
+
+    from gan1d import backend, metrics
+    from gan1d.loop import fit_target_many
+    from gan1d.models import build_gan
+
+    gans = [build_gan(config, seed, distribution=distribution) for seed in seeds]
+    states = [gan.copy_state() for gan in gans]
+    states += states[-1:] * ((pad_to or 0) - len(states))
+    start = time.perf_counter()
+    finals, d_losses, g_losses = fit_target_many(
+        gans[0],
+        distribution,
+        states,
+        config.epochs,
+        config.batch_size,
+        vectorized=vectorized is not False,
+        on_progress=on_progress,
+        should_stop=should_stop,
+    )
+    finals, d_losses, g_losses = finals[: len(gans)], d_losses[: len(gans)], g_losses[: len(gans)]
+    train_seconds = time.perf_counter() - start
+    mode = "vectorized" if backend.vectorize is not None and vectorized is not False else "sequential"
+
+    runs, samples = [], []
+    for seed, gan, state, d_row, g_row in zip(seeds, gans, finals, d_losses, g_losses, strict=True):
+        gan.write_state(state)
+        points = gan.generate(METRIC_POINTS, seed=METRIC_SEED)
+        scores = metrics.summarize(points, distribution)
+        success = succeeded(scores, thresholds)
+        runs.append(
+            {
+                "seed": seed,
+                **scores,
+                "final_d_loss": float(d_row[-1]),
+                "final_g_loss": float(g_row[-1]),
+                "success": success,
+            }
+        )
+        samples.append(np.asarray(ops.convert_to_numpy(points)))
+    return ScoredSeeds(runs, samples, d_losses, g_losses, train_seconds, mode)
+
+
+def check_thresholds(distribution: Target, thresholds: Mapping[str, float] | None, name: str) -> dict[str, float]:
+    """The success bar for `distribution`: `thresholds`, or `default_thresholds` when None.
+
+    Args:
+        distribution: The target.
+        thresholds: Metric -> the worst value that counts as a success.
+        name: How the target is named in the error message.
+
+    Raises:
+        Gan1dError: If a threshold names a metric the target is not scored on.
+    """
+    from gan1d import metrics
+
+    limits = dict(default_thresholds(distribution) if thresholds is None else thresholds)
+    known = set(metrics.summarize(distribution.sample(2, seed=0), distribution))
+    unknown = set(limits) - known
+    if unknown:
+        raise Gan1dError(f"unknown threshold metric(s) {sorted(unknown)} for {name!r}; choose from {sorted(known)}")
+    return limits
+
+
+def mean_and_error(values: Sequence[float]) -> tuple[float, float]:
+    """The mean of `values` and its standard error (NaN for fewer than two), as papers report them."""
+    array = np.asarray(values, dtype=np.float64)
+    error = float(np.std(array, ddof=1) / math.sqrt(len(array))) if len(array) > 1 else math.nan
+    return float(np.mean(array)), error
+
+
 def _shifted(progress: Callable[[int], None] | None, before: int, copies: int) -> Callable[[int], None] | None:
     """`progress` for one block: its steps times its copies, after the steps of the blocks before."""
     if progress is None:
         return None
     report = progress
     return lambda steps: report(before + steps * copies)
-
-
-def _scored(
-    seed: int, points: np.ndarray, distribution: Target, limits: Mapping[str, float], d_row: Any, g_row: Any
-) -> dict[str, Any]:
-    """One seed's metrics, final losses, and whether it meets every threshold."""
-    from gan1d import metrics
-
-    scores = metrics.summarize(points, distribution)
-    finite = all(math.isfinite(value) for name, value in scores.items() if name != "reverse_kl")
-    return {
-        "seed": seed,
-        **scores,
-        "final_d_loss": float(d_row[-1]),
-        "final_g_loss": float(g_row[-1]),
-        "success": finite and all(_meets(name, scores[name], limit) for name, limit in limits.items()),
-    }
 
 
 def _seed_list(seeds: object) -> list[int]:
@@ -286,6 +376,12 @@ def default_thresholds(distribution: Target) -> dict[str, float]:
     if isinstance(distribution, MixtureTarget):
         return {"modes_captured": float(len(distribution.means)), **MIXTURE_THRESHOLDS}
     return {}
+
+
+def succeeded(scores: Mapping[str, float], thresholds: Mapping[str, float]) -> bool:
+    """Whether a run's metrics are finite (`reverse_kl` may be NaN) and meet every threshold."""
+    finite = all(math.isfinite(value) for name, value in scores.items() if name != "reverse_kl")
+    return finite and all(_meets(name, scores[name], limit) for name, limit in thresholds.items())
 
 
 def _meets(name: str, value: float, limit: float) -> bool:

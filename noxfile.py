@@ -49,10 +49,11 @@ def _use_backend(session: nox.Session, backend: str, *, cpu_only: bool = False) 
 @nox.session(default=True)
 @nox.parametrize("backend", BACKENDS, ids=BACKENDS)
 def tests(session: nox.Session, backend: str) -> None:
-    """Fast test suite under one backend."""
+    """Fast test suite under one backend, spread over the machine's cores (pytest-xdist)."""
     _install(session, backend, "test")
     _use_backend(session, backend)
-    session.run("pytest", "-m", "not slow and not studies and not faults and not browser", *session.posargs)
+    markers = "not slow and not studies and not faults and not browser"
+    session.run("pytest", "-n", "auto", "-m", markers, *session.posargs)
 
 
 @nox.session(default=False)

@@ -222,7 +222,9 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _report(result: Any) -> None:
-    """A short summary: where the files are, how the run ended, the key numbers."""
+    """A short summary: where the files are, how the run ended, the key numbers, success or not."""
+    from gan1d.metrics import verdict
+
     for name, path in result.artifacts.items():
         print(f"{name:<16} {path}")
     metrics = result.metrics
@@ -234,6 +236,7 @@ def _report(result: Any) -> None:
     print(
         f"{metrics['status']}: {metrics['steps']} epochs, {metrics['train_seconds']:.1f} s of training; "
         + "  ".join(shown)
+        + f"; {verdict(metrics)}"
     )
 
 

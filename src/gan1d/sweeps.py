@@ -16,8 +16,9 @@ import numpy as np
 from gan1d.checks import integer
 from gan1d.config import MAX_SEED, TrainConfig
 from gan1d.errors import Gan1dError
+from gan1d.metrics import HIGHER_IS_BETTER, MIXTURE_THRESHOLDS, SUCCESS_THRESHOLDS, meets, success_thresholds
 from gan1d.runs import RunFolder, write_csv, write_json
-from gan1d.targets import FunctionTarget, MixtureTarget, Target
+from gan1d.targets import Target
 from gan1d.training import METRIC_POINTS, METRIC_SEED
 
 __all__ = [
@@ -29,14 +30,6 @@ __all__ = [
     "describe_run",
     "sweep",
 ]
-
-# A run succeeds when every listed metric meets its threshold: at most the value,
-# or at least it for the metrics in HIGHER_IS_BETTER.
-# On a curve: close to uniform in x, and on the curve.
-SUCCESS_THRESHOLDS: Mapping[str, float] = {"x_w1": 0.02, "curve_residual": 0.02}
-# On a Gaussian mixture: no mode dropped (added per target) and few points off the modes.
-MIXTURE_THRESHOLDS: Mapping[str, float] = {"high_quality": 0.9}
-HIGHER_IS_BETTER = frozenset({"coverage", "high_quality", "modes_captured"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,8 +175,7 @@ def sweep(
             gan.write_state(state)
             points = gan.generate(METRIC_POINTS, seed=METRIC_SEED)
             scores = metrics.summarize(points, distribution)
-            finite = all(math.isfinite(value) for name, value in scores.items() if name != "reverse_kl")
-            success = finite and all(_meets(name, scores[name], limit) for name, limit in limits.items())
+            success = meets(scores, limits)
             runs.append(
                 {
                     "seed": seed,
@@ -226,17 +218,8 @@ def _seed_list(seeds: object) -> list[int]:
 
 
 def default_thresholds(distribution: Target) -> dict[str, float]:
-    """The success bar of a target: `SUCCESS_THRESHOLDS` on a curve; on a mixture
-    every mode captured plus `MIXTURE_THRESHOLDS`; elsewhere none (finite points succeed)."""
-    if isinstance(distribution, FunctionTarget):
-        return dict(SUCCESS_THRESHOLDS)
-    if isinstance(distribution, MixtureTarget):
-        return {"modes_captured": float(len(distribution.means)), **MIXTURE_THRESHOLDS}
-    return {}
-
-
-def _meets(name: str, value: float, limit: float) -> bool:
-    return math.isfinite(value) and (value >= limit if name in HIGHER_IS_BETTER else value <= limit)
+    """The success bar of a target (`gan1d.metrics.success_thresholds`)."""
+    return success_thresholds(distribution)
 
 
 def describe_run(run: Mapping[str, Any]) -> str:

@@ -236,7 +236,11 @@ def _train_and_write(
     if steps:
         metrics["final_d_loss"] = losses["d_loss"][-1]
         metrics["final_g_loss"] = losses["g_loss"][-1]
-    metrics.update(quality(gan.generate(METRIC_POINTS, seed=METRIC_SEED), distribution))
+    from gan1d.metrics import judge
+
+    scores = quality(gan.generate(METRIC_POINTS, seed=METRIC_SEED), distribution)
+    metrics.update(scores)
+    metrics.update(judge(scores, distribution))
     accuracy = snapshotter.discriminator_accuracy if snapshotter else []
     if accuracy:
         _, metrics["d_accuracy_real"], metrics["d_accuracy_generated"] = accuracy[-1]

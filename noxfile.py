@@ -7,6 +7,7 @@
 nox                       # tests under JAX and TensorFlow, lint, typecheck
 nox -s "tests(backend='jax')" -- -k cli
 nox -s slow               # long convergence checks
+nox -s faults             # fault injection: signals, full disks, concurrent runs
 nox -s "bench(backend='jax', device='cpu')"
 nox -s "planar(backend='jax')" -- --trials 10   # ring and grid, scored like the papers
 """
@@ -46,7 +47,7 @@ def tests(session: nox.Session, backend: str) -> None:
     """Fast test suite under one backend."""
     _install(session, backend, "test")
     _use_backend(session, backend)
-    session.run("pytest", "-m", "not slow", *session.posargs)
+    session.run("pytest", "-m", "not slow and not faults", *session.posargs)
 
 
 @nox.session(default=False)
@@ -56,6 +57,15 @@ def slow(session: nox.Session, backend: str) -> None:
     _install(session, backend, "test")
     _use_backend(session, backend)
     session.run("pytest", "-m", "slow", *session.posargs)
+
+
+@nox.session(default=False)
+@nox.parametrize("backend", BACKENDS, ids=BACKENDS)
+def faults(session: nox.Session, backend: str) -> None:
+    """Fault injection: signals to real processes, full and read-only disks (tmpfs needs root)."""
+    _install(session, backend, "test")
+    _use_backend(session, backend)
+    session.run("pytest", "-m", "faults", *session.posargs)
 
 
 @nox.session(default=True)

@@ -103,12 +103,12 @@ def test_each_update_is_keras_adam_s_own(rate):
 
 def _discriminator_gradients(gan: GAN, state, real) -> list:
     """The discriminator's gradients in the step from `state`, recomputed with the same random draws."""
-    from gan1d.backend import value_and_grad
+    from gan1d.backend import random_normal, value_and_grad
     from gan1d.losses import discriminator_loss
 
     with keras.StatelessScope(state_mapping=[(gan.seed_generator.state, state.seed[0])]):
         real = keras.ops.cast(real, "float32")
-        noise = keras.random.normal((64, gan.latent_dim), seed=gan.seed_generator)
+        noise = random_normal((64, gan.latent_dim), gan.seed_generator)
     fake, _ = gan.generator.stateless_call(state.g_weights, state.g_state, noise, training=True)
 
     def objective(d_weights, d_state):

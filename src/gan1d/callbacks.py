@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,7 +14,7 @@ from keras import ops
 from gan1d.checks import integer
 from gan1d.metrics import discriminator_accuracy
 
-__all__ = ["CallLevelCallback", "ProgressBar", "SnapshotCallback"]
+__all__ = ["CallLevelCallback", "ProgressBar", "SnapshotCallback", "StartNotice"]
 
 
 class CallLevelCallback(keras.callbacks.Callback):
@@ -115,3 +117,22 @@ class ProgressBar(CallLevelCallback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.bar is not None:
             self.bar.update(epoch + 1, values=list((logs or {}).items()), finalize=epoch + 1 >= self.epochs)
+
+
+class StartNotice(CallLevelCallback):
+    """Says once, on standard error, when compiling is over and training runs, and how long that took."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.began = 0.0
+        self.said = False
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.began = time.perf_counter()
+        self.said = False
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if not self.said:
+            self.said = True
+            seconds = time.perf_counter() - self.began
+            print(f"gan1d: compiled; training ({seconds:.1f} s to the first epochs)", file=sys.stderr, flush=True)

@@ -4,8 +4,9 @@ The training options are generated from `TrainConfig`'s fields (their help text 
 choices live there). Nothing here imports Keras before the options are known to be
 good, so `gan1d --help` and mistakes answer at once.
 
-Exit status: 0 done, 1 training diverged, 2 bad input, 74 a file could not be
-written, 130 interrupted (Ctrl-C or SIGTERM).
+Exit status: 0 done, 2 bad input, 3 training diverged (the run keeps the last good
+step), 74 a file could not be written, 130 interrupted by Ctrl-C and 143 by SIGTERM
+(the run keeps what it trained). An unexpected error (a bug) exits 1 with a traceback.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from gan1d.config import PRESETS, TrainConfig
 from gan1d.errors import Gan1dError
 
 EXIT_OK = 0
-EXIT_DIVERGED = 1
 EXIT_BAD_INPUT = 2
+EXIT_DIVERGED = 3
 EXIT_IO_ERROR = 74
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 128  # plus the signal's number: 130 for Ctrl-C, 143 for SIGTERM
 
 # Options that describe the run's output rather than the training, left out of sweeps.
 _SWEEP_SKIPS = frozenset({"seed", "snapshot_every", "snapshot_points", "animation"})
@@ -142,7 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", help="output folder (default: a new folder under runs/)")
     parser.add_argument("--overwrite", action="store_true", help="replace gan1d's files in a non-empty --out")
-    parser.add_argument("--quiet", action="store_true", help="no progress display")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--quiet", action="store_true", help="no progress display")
+    shown.add_argument(
+        "--progress", action="store_true", help="a progress display even when the output is not a terminal"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -153,6 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Gan1dError as error:
         print(f"gan1d: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:  # before training started, or a second Ctrl-C
+        print("\ngan1d: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED + 2
 
 
 def _given(args: argparse.Namespace, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
@@ -168,6 +176,7 @@ def _given(args: argparse.Namespace, skip: frozenset[str] = frozenset()) -> dict
 def _train(args: argparse.Namespace) -> int:
     from gan1d.environment import check_backend
     from gan1d.runs import RunFolder
+    from gan1d.training import check_outputs
 
     given = _given(args)
     if args.resume is not None:
@@ -184,16 +193,18 @@ def _train(args: argparse.Namespace) -> int:
         else:
             config = TrainConfig.from_preset(**given)
         check_backend()
+        check_outputs(config, args.out)
         folder = RunFolder.claim(args.out, overwrite=args.overwrite)
 
     with folder:
-        from gan1d.environment import enable_compilation_cache
+        from gan1d.environment import enable_compilation_cache, import_backend
 
-        enable_compilation_cache()
+        enable_compilation_cache()  # before the framework loads: TensorFlow reads its flags then
+        import_backend()
         import keras
 
-        from gan1d.callbacks import ProgressBar
-        from gan1d.errors import TrainingDiverged
+        from gan1d.callbacks import ProgressBar, StartNotice
+        from gan1d.errors import RunInterrupted, RunWriteError, TrainingDiverged
         from gan1d.training import resume, train
 
         described = config.target().describe()
@@ -201,10 +212,12 @@ def _train(args: argparse.Namespace) -> int:
         verb = "resuming" if args.resume else "training"
         print(
             f"gan1d: {verb} {described.get('expression') or described.get('name')}{where} for {config.epochs} epochs "
-            f"with {keras.backend.backend()} ({config.preset} preset); writing {folder.path}",
+            f"with {keras.backend.backend()} ({config.preset} preset); writing {folder.path}; compiling",
             file=sys.stderr,
         )
-        progress = [] if args.quiet or not sys.stderr.isatty() else [ProgressBar(config.epochs)]
+        progress = [StartNotice()]
+        if _show_progress(args):
+            progress.append(ProgressBar(config.epochs))
         try:
             if args.resume:
                 result = resume(folder, callbacks=progress)
@@ -214,9 +227,17 @@ def _train(args: argparse.Namespace) -> int:
             print(f"gan1d: {error}; kept what was produced in {folder.path}", file=sys.stderr)
             _report(error.result)
             return EXIT_DIVERGED
-        except KeyboardInterrupt:
-            print(f"\ngan1d: interrupted; kept what was produced so far in {folder.path}", file=sys.stderr)
-            return EXIT_INTERRUPTED
+        except RunInterrupted as stopped:
+            steps = stopped.result.metrics["steps"]
+            print(
+                f"\ngan1d: interrupted after {steps} epochs; kept what was trained in {folder.path} "
+                f"(finish it with: gan1d train --resume {folder.path})",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED + stopped.signal_number
+        except RunWriteError as error:
+            print(f"gan1d: {error}", file=sys.stderr)
+            return EXIT_IO_ERROR
     _report(result)
     return EXIT_OK
 
@@ -243,35 +264,67 @@ def _report(result: Any) -> None:
 def _sweep(args: argparse.Namespace) -> int:
     from gan1d.environment import check_backend
     from gan1d.runs import RunFolder
+    from gan1d.sweeps import MAX_SEEDS
 
-    if args.seeds <= 0:
-        raise Gan1dError(f"--seeds must be a positive integer, got {args.seeds}")
+    if not 1 <= args.seeds <= MAX_SEEDS:
+        raise Gan1dError(f"--seeds must be an integer from 1 to {MAX_SEEDS}, got {args.seeds}")
     config = TrainConfig.from_preset(**{**_given(args, _SWEEP_SKIPS), "snapshot_every": 0, "animation": "none"})
     backend = check_backend()
     folder = RunFolder.claim(args.out, overwrite=args.overwrite)
     with folder:
-        from gan1d.environment import enable_compilation_cache
-        from gan1d.sweeps import describe_run, sweep
+        from gan1d.environment import enable_compilation_cache, import_backend
+        from gan1d.errors import RunInterrupted
 
-        enable_compilation_cache()
+        enable_compilation_cache()  # before the framework loads: TensorFlow reads its flags then
+        import_backend()
+        from gan1d.sweeps import sweep
+
         print(
             f"gan1d: {args.seeds} seeds of {config.function} for {config.epochs} epochs with {backend} "
             f"({config.preset} preset); writing {folder.path}",
             file=sys.stderr,
         )
-        result = sweep(
-            seeds=args.seeds,
-            config=config,
-            out_dir=folder,
-            vectorized=False if args.sequential else None,
-        )
+        bar = _progress_bar(args.seeds * config.epochs) if _show_progress(args) else None
+        try:
+            result = sweep(
+                seeds=args.seeds,
+                config=config,
+                out_dir=folder,
+                vectorized=False if args.sequential else None,
+                progress=bar,
+            )
+        except RunInterrupted as stopped:
+            _report_sweep(stopped.result, folder)
+            print(
+                f"\ngan1d: interrupted; kept the {len(stopped.result.runs)} seeds that finished in {folder.path}",
+                file=sys.stderr,
+            )
+            return EXIT_INTERRUPTED + stopped.signal_number
+    _report_sweep(result, folder)
+    return EXIT_OK
+
+
+def _show_progress(args: argparse.Namespace) -> bool:
+    return bool(args.progress or (not args.quiet and sys.stdout.isatty()))
+
+
+def _progress_bar(total: int) -> Any:
+    """Keras's progress bar over `total` steps, as a function of the steps done."""
+    import keras
+
+    bar = keras.utils.Progbar(total, unit_name="step")
+    return lambda done: bar.update(done, finalize=done >= total)
+
+
+def _report_sweep(result: Any, folder: Any) -> None:
+    from gan1d.sweeps import describe_run
+
     for run in result.runs:
         print(f"seed {run['seed']:>3}  {describe_run(run)}  {'success' if run['success'] else 'miss'}")
-    means = "  ".join(f"{name} {m:.4g} ± {e:.2g}" for name in result.metric_names for m, e in [result.mean(name)])
-    print(f"mean  {means}")
-    print(
-        f"successes {result.successes}/{len(result.seeds)}  ({result.mode}, {result.train_seconds:.1f} s of training)"
-    )
+    if result.runs:
+        means = "  ".join(f"{name} {m:.4g} ± {e:.2g}" for name in result.metric_names for m, e in [result.mean(name)])
+        print(f"mean  {means}")
+    print(f"successes {result.successes}/{len(result.runs)}  ({result.mode}, {result.train_seconds:.1f} s of training)")
     for name in ("sweep.json", "sweep.csv", "samples.png"):
-        print(f"{name:<16} {folder / name}")
-    return EXIT_OK
+        if (folder / name).is_file():
+            print(f"{name:<16} {folder / name}")

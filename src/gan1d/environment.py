@@ -1,15 +1,27 @@
-"""The process around the GAN: which Keras backend, its seeds, and its compilation cache."""
+"""The process around the GAN: which Keras backend, loading it quietly, its seeds, and its compilation cache."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from gan1d.errors import Gan1dError
 
-__all__ = ["SUPPORTED_BACKENDS", "check_backend", "default_backend", "enable_compilation_cache", "seed_everything"]
+__all__ = [
+    "SUPPORTED_BACKENDS",
+    "check_backend",
+    "default_backend",
+    "enable_compilation_cache",
+    "import_backend",
+    "seed_everything",
+]
 
 SUPPORTED_BACKENDS = ("jax", "tensorflow")
 
@@ -54,7 +66,7 @@ def check_backend() -> str:
     Raises:
         Gan1dError: If the backend is not JAX or TensorFlow, or is not installed.
     """
-    name = os.environ.get("KERAS_BACKEND") or _keras_config_backend() or "tensorflow"
+    name = _backend_name()
     if name not in SUPPORTED_BACKENDS:
         raise Gan1dError(
             f"KERAS_BACKEND={name!r} is not supported by gan1d; use one of {', '.join(SUPPORTED_BACKENDS)}"
@@ -64,43 +76,124 @@ def check_backend() -> str:
     return name
 
 
-def enable_compilation_cache() -> Path | None:
-    """Keeps JAX's compiled programs on disk, so a second run skips most compiling.
+def _backend_name() -> str:
+    """The backend Keras will use, read without importing Keras."""
+    return os.environ.get("KERAS_BACKEND") or _keras_config_backend() or "tensorflow"
 
-    The command line calls this (a library should not change JAX's settings for
-    its caller). The folder is `$JAX_COMPILATION_CACHE_DIR` if set, else
-    `$XDG_CACHE_HOME/gan1d/jax` (`~/.cache/gan1d/jax`). Does nothing under
-    TensorFlow.
+
+def _cache_home() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gan1d"
+
+
+def enable_compilation_cache() -> Path | None:
+    """Keeps compiled programs on disk, so a second run skips most compiling.
+
+    The command line calls this (a library should not change a framework's
+    settings for its caller). Under JAX: JAX's cache, in
+    `$JAX_COMPILATION_CACHE_DIR` if set, else `$XDG_CACHE_HOME/gan1d/jax`
+    (`~/.cache/gan1d/jax`). Under TensorFlow: XLA's persistent cache, in the
+    folder `TF_XLA_FLAGS` names with `--tf_xla_persistent_cache_directory` if it
+    does, else `$XDG_CACHE_HOME/gan1d/tensorflow`. TensorFlow reads its flags
+    once, when it is imported, so call this before anything imports TensorFlow.
 
     Returns:
-        The cache folder, or None when not under JAX.
+        The cache folder, or None where none could be set: another backend, or
+        TensorFlow already imported without the flag.
     """
-    import keras
-
-    if keras.backend.backend() != "jax":
+    backend = _backend_name()
+    if backend == "tensorflow":
+        flags = os.environ.get("TF_XLA_FLAGS", "")
+        named = re.search(r"--tf_xla_persistent_cache_directory=(\S+)", flags)
+        if named:
+            return Path(named.group(1))
+        if "tensorflow" in sys.modules:
+            return None
+        folder = _cache_home() / "tensorflow"
+        os.environ["TF_XLA_FLAGS"] = f"{flags} --tf_xla_persistent_cache_directory={folder}".strip()
+        return folder
+    if backend != "jax":
         return None
     import jax
 
-    folder = os.environ.get("JAX_COMPILATION_CACHE_DIR") or str(
-        Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gan1d" / "jax"
-    )
-    jax.config.update("jax_compilation_cache_dir", folder)
+    jax_folder = os.environ.get("JAX_COMPILATION_CACHE_DIR") or str(_cache_home() / "jax")
+    jax.config.update("jax_compilation_cache_dir", jax_folder)
     # The training loop takes about a second to compile; tiny programs are not worth a file.
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
-    return Path(folder)
+    return Path(jax_folder)
+
+
+def import_backend(*, quiet: bool = True) -> str:
+    """Imports Keras and starts its backend, without the frameworks' start-up log lines.
+
+    TensorFlow's C++ logging writes lines such as "WARNING: All log messages before
+    absl::InitializeLog() is called are written to STDERR" and "Could not find
+    cuda drivers" straight to file descriptor 2, some before `TF_CPP_MIN_LOG_LEVEL`
+    applies. With `quiet`, everything written to it while the framework loads
+    and finds its devices is held back, and shown only if that fails; and
+    `TF_CPP_MIN_LOG_LEVEL` defaults to 3 for the rest of the run, because loading
+    a program from XLA's persistent cache logs harmless lines at error level (a
+    failed text parse before the binary one, and CPU "features" such as
+    +prefer-no-scatter that the host does not list). Failures still raise Python
+    exceptions with their messages.
+
+    Returns:
+        The backend's name.
+    """
+    if not quiet:
+        import keras
+
+        return str(keras.backend.backend())
+    if not os.environ.get("TF_CPP_MIN_LOG_LEVEL"):
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    with _stderr_held_back():
+        import keras
+
+        backend = str(keras.backend.backend())
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            tf.config.list_logical_devices()
+        elif backend == "jax":
+            import jax
+
+            jax.devices()
+    return backend
+
+
+@contextlib.contextmanager
+def _stderr_held_back() -> Iterator[None]:
+    """Sends file descriptor 2 to a temporary file; replays it if the block raises."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with tempfile.TemporaryFile() as held:
+            os.dup2(held.fileno(), 2)
+            try:
+                yield
+            except BaseException:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+                held.seek(0)
+                sys.stderr.write(held.read().decode(errors="replace"))
+                sys.stderr.flush()
+                raise
+            finally:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
 
 
 def seed_everything(seed: int) -> None:
-    """Seeds what builds and initialises gan1d's networks: Python's `random`, and the backend.
+    """Seeds what builds and initialises gan1d's networks: Python's `random`.
 
-    Keras's initializers draw their seeds from Python's `random`, so this makes the
-    same seed build the same weights. Unlike `keras.utils.set_random_seed`, it
-    does not import TensorFlow under JAX.
+    Keras's initializers and `SeedGenerator`s without a seed draw their seeds from
+    Python's `random`, so this makes the same seed build the same weights under
+    every backend. Unlike `keras.utils.set_random_seed`, it does not import
+    TensorFlow under JAX, and under TensorFlow it does not call
+    `tf.random.set_seed`, which would clear the caches of every compiled function
+    in the process (none of gan1d's draws use TensorFlow's global seed).
     """
     import random
 
-    import keras
-
     random.seed(seed)
-    if keras.backend.backend() == "tensorflow":
-        keras.utils.set_random_seed(seed)

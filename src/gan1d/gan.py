@@ -16,7 +16,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from gan1d.backend import BackendGAN, GANState, apply_gradients, value_and_grad
+from gan1d.backend import BackendGAN, GANState, apply_gradients, random_normal, value_and_grad
 from gan1d.checks import integer
 from gan1d.errors import Gan1dError
 from gan1d.losses import discriminator_loss, generator_loss
@@ -118,6 +118,8 @@ class GAN(BackendGAN):
                 f"{self.pack * point}"
             )
         self.seed_generator = keras.random.SeedGenerator(seed)
+        # The epoch after which `fit_target` stopped on a non-finite step, if it did.
+        self.diverged_at_epoch: int | None = None
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         # Both networks are built by their Input layers; this stops Keras from
@@ -214,6 +216,16 @@ class GAN(BackendGAN):
     def load_own_variables(self, store: Any) -> None:
         if "seed_state" in store:
             self.seed_generator.state.assign(ops.cast(store["seed_state"], self.seed_generator.state.dtype))
+
+    def fit(self, x: Any = None, y: Any = None, *args: Any, **kwargs: Any) -> keras.callbacks.History:
+        """Keras's `fit` on real points `x`, `(n, d)`; checks their shape first (see `keras.Model.fit`)."""
+        # Arrays and tensors are checked here; datasets and generators are Keras's to check.
+        shape = tuple(x.shape) if hasattr(x, "shape") else np.shape(x) if isinstance(x, list) else None
+        if shape is not None and (len(shape) != 2 or shape[-1] != self.point_dim):
+            raise Gan1dError(
+                f"fit needs real points of shape (n, {self.point_dim}) (one row per point), got {tuple(shape)}"
+            )
+        return super().fit(x, y, *args, **kwargs)
 
     # ----- using the networks ----------------------------------------------------
 
@@ -340,14 +352,14 @@ class GAN(BackendGAN):
                 filled = ((ops.shape(real)[0] + self.pack - 1) // self.pack) * self.pack
                 real = ops.tile(real, (self.pack, 1))[:filled]
             batch = ops.shape(real)[0]
-            d_noise = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
-            g_noise = keras.random.normal((2 * batch, self.latent_dim), seed=self.seed_generator)
+            d_noise = random_normal((batch, self.latent_dim), self.seed_generator)
+            g_noise = random_normal((2 * batch, self.latent_dim), self.seed_generator)
             if self.instance_noise is not None:
                 blur = self.noise_std(state)
                 points = self.point_dim
-                real = real + blur * keras.random.normal((batch, points), seed=self.seed_generator)
-                d_blur = blur * keras.random.normal((batch, points), seed=self.seed_generator)
-                g_blur = blur * keras.random.normal((2 * batch, points), seed=self.seed_generator)
+                real = real + blur * random_normal((batch, points), self.seed_generator)
+                d_blur = blur * random_normal((batch, points), self.seed_generator)
+                g_blur = blur * random_normal((2 * batch, points), self.seed_generator)
             else:
                 d_blur = g_blur = 0.0
             seed = scope.get_current_value(seed_variable)

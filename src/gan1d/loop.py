@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from gan1d.backend import PURE_UPDATES, GANState, compile_function, vectorize
+from gan1d.backend import GANState, compile_function, updates_are_pure, vectorize
 from gan1d.callbacks import CallLevelCallback, SnapshotCallback
 from gan1d.checks import integer
 from gan1d.errors import Gan1dError
@@ -41,9 +42,13 @@ if TYPE_CHECKING:
 
 __all__ = ["STEPS_PER_CALL", "fit_target", "fit_target_many"]
 
-# Most steps one compiled call runs: big enough that dispatch is negligible, small
-# enough that progress and Ctrl-C stay responsive.
+# Most steps one compiled call runs: big enough that dispatch is negligible.
 STEPS_PER_CALL = 1000
+# Wall time a compiled call aims at, so that progress and a request to stop (Ctrl-C)
+# are answered within a fraction of a second whatever a step costs.
+CALL_SECONDS = 0.25
+# Steps of the first call of a run, which also compiles: its time says little.
+FIRST_CALL_STEPS = 100
 
 # Monitors whose direction Keras cannot tell by itself; they are losses.
 _LOSSES = ("d_loss", "g_loss")
@@ -126,9 +131,11 @@ def fit_target(
     loops = _Loops(gan, target, batch_size)
     listeners.on_train_begin()
     step, last_step = initial_epoch * steps_per_epoch, epochs * steps_per_epoch
+    first_step = step
     # Losses of the epoch under way, when an epoch spans several compiled calls.
     pending_d: list[np.ndarray] = []
     pending_g: list[np.ndarray] = []
+    seconds_per_step: float | None = None
     try:
         while step < last_step and not gan.stop_training:
             epoch = step // steps_per_epoch
@@ -136,13 +143,18 @@ def fit_target(
                 listeners.on_epoch_begin(epoch)
                 listeners.on_train_batch_begin(steps_per_epoch - 1)
             call_steps = (epoch + 1) * steps_per_epoch - step if per_epoch else last_step - step
-            period, periods = _split(step, call_steps, every)
-            run = loops(period, _capacity(period, periods))
+            period, most = _split(step, call_steps, every)
+            # One program shape for the whole run, however its calls are cut.
+            run = loops(period, _capacity(period, max(most, (last_step - first_step) // period)))
+            periods = most if per_epoch else _timed_periods(period, most, seconds_per_step)
+            started = time.perf_counter()
             state, d_losses, g_losses, captured, bad_step = run(
                 gan.copy_state(), ops.convert_to_tensor(periods, "int32"), inputs
             )
             gan.write_state(state)
             bad_step = int(ops.convert_to_numpy(bad_step))
+            # A call that also compiled overstates the cost: the next call is shorter, and measures again.
+            seconds_per_step = (time.perf_counter() - started) / (periods * period)
             done = periods * period if bad_step < 0 else bad_step
             pending_d.append(ops.convert_to_numpy(d_losses)[:periods].reshape(-1)[:done])
             pending_g.append(ops.convert_to_numpy(g_losses)[:periods].reshape(-1)[:done])
@@ -197,6 +209,7 @@ def fit_target_many(
     *,
     vectorized: bool = True,
     on_progress: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> tuple[list[GANState], np.ndarray, np.ndarray]:
     """Trains independent copies of `gan`, one per initial state, on `target`.
 
@@ -215,6 +228,8 @@ def fit_target_many(
         vectorized: False trains the copies one after another even under JAX.
         on_progress: Called with the number of steps done (by every copy) after
             each compiled call.
+        should_stop: Asked before each compiled call; True abandons the training
+            with a KeyboardInterrupt (the copies have not finished).
 
     Returns:
         The final states, and the losses `d_loss`, `g_loss` as `(copies, epochs)` arrays.
@@ -232,6 +247,8 @@ def fit_target_many(
     g_parts: list[np.ndarray] = []
     step = 0
     while step < epochs:
+        if should_stop is not None and should_stop():
+            raise KeyboardInterrupt
         period, periods = _split(step, epochs - step, 0)
         run = loops(period, _capacity(period, periods))
         count = ops.convert_to_tensor(periods, "int32")
@@ -312,6 +329,13 @@ def _split(first_step: int, steps: int, every: int) -> tuple[int, int]:
     return period, max(1, min(STEPS_PER_CALL // period, steps // period))
 
 
+def _timed_periods(period: int, most: int, seconds_per_step: float | None) -> int:
+    """How many of at most `most` periods the next call runs to take about `CALL_SECONDS`."""
+    if seconds_per_step is None:
+        return max(1, min(most, FIRST_CALL_STEPS // period))
+    return max(1, min(most, int(CALL_SECONDS / max(seconds_per_step * period, 1e-9))))
+
+
 def _capacity(period: int, periods: int) -> int:
     """Periods the compiled program holds: enough for `periods`, as few programs as can be.
 
@@ -324,14 +348,16 @@ def _capacity(period: int, periods: int) -> int:
 class _Loops:
     """The compiled loops one training call uses, found once per shape.
 
-    Under JAX a compiled loop is a pure function of the state, so every GAN with the
-    same networks, optimizers, loss and target shares one (a second `train()` of
-    the same configuration compiles nothing). Elsewhere each GAN has its own.
+    Where the optimizers update values alone (any optimizer under JAX, plain Adam
+    under TensorFlow) a compiled loop is a pure function of the state, so every GAN
+    with the same networks, optimizers, loss and target shares one (a second
+    `train()` of the same configuration compiles nothing). Otherwise each GAN has
+    its own.
     """
 
     def __init__(self, gan: GAN, target: Any, batch_size: int, *, batched: bool = False) -> None:
         self.gan, self.target, self.batch_size, self.batched = gan, target, batch_size, batched
-        self.signature = _signature(gan, target)
+        self.identity = _identity(gan, target)
         self.found: dict[tuple[int, int], Callable[..., Any]] = {}
 
     def __call__(self, period: int, capacity: int) -> Callable[..., Any]:
@@ -341,37 +367,69 @@ class _Loops:
         return self.found[period, capacity]
 
     def _find(self, period: int, capacity: int) -> Callable[..., Any]:
-        key = (self.signature, period, capacity, self.batch_size, self.batched)
-        entry = _LOOPS.get(key)
-        # The GAN a loop was traced with may have been compiled again since.
-        if entry is not None and entry[0] is not self.gan and _signature(entry[0], entry[1]) != self.signature:
-            entry = None
-        if entry is None:
-            gan, target, batch_size = self.gan, self.target, self.batch_size
+        shape = (period, capacity, self.batch_size, self.batched)
+        entries = _LOOPS.setdefault(shape, [])
+        # This GAN's own loop first: no signature needed. Signatures are computed only
+        # to share with another GAN, since Keras's serialization imports TensorFlow
+        # wherever it is installed, also under JAX.
+        for entry in entries:
+            if entry.identity == self.identity:
+                return entry.compiled
+        if entries:
+            mine = _signature(self.gan, self.target)
+            for entry in entries:
+                if entry.identity != _identity(entry.gan, entry.target):
+                    continue  # its GAN was compiled again since: the loop holds the old optimizers
+                if entry.signature is None:
+                    entry.signature = _signature(entry.gan, entry.target)
+                if entry.signature == mine and not _is_identity(mine):
+                    return entry.compiled
+        gan, target, batch_size = self.gan, self.target, self.batch_size
 
-            def run(state: GANState, num_periods: Any, inputs: dict[str, Any]) -> Any:
-                return _run_periods(
-                    gan,
-                    state,
-                    num_periods,
-                    inputs,
-                    period=period,
-                    capacity=capacity,
-                    batch_size=batch_size,
-                    target=target,
-                )
+        def run(state: GANState, num_periods: Any, inputs: dict[str, Any]) -> Any:
+            return _run_periods(
+                gan,
+                state,
+                num_periods,
+                inputs,
+                period=period,
+                capacity=capacity,
+                batch_size=batch_size,
+                target=target,
+            )
 
-            entry = (gan, target, compile_function(vectorize(run) if self.batched and vectorize is not None else run))
-            _LOOPS[key] = entry
-            while len(_LOOPS) > _MAX_LOOPS:
-                _LOOPS.pop(next(iter(_LOOPS)))
-        return entry[2]
+        compiled = compile_function(vectorize(run) if self.batched and vectorize is not None else run)
+        entries.append(_Loop(self.identity, gan, target, compiled))
+        while sum(map(len, _LOOPS.values())) > _MAX_LOOPS:
+            oldest = min((e.created, shape) for shape, es in _LOOPS.items() for e in es)[1]
+            _LOOPS[oldest].pop(0)
+        return compiled
 
 
-# Compiled loops by structure and shape, oldest first. An entry keeps the GAN and
-# target it was traced with alive.
-_LOOPS: dict[tuple[Any, ...], tuple[Any, Any, Callable[..., Any]]] = {}
+class _Loop:
+    """One compiled loop, the GAN and target it was traced with (kept alive), and their signature once known."""
+
+    _count = 0
+
+    def __init__(self, identity: tuple[Any, ...], gan: GAN, target: Any, compiled: Callable[..., Any]) -> None:
+        self.identity, self.gan, self.target, self.compiled = identity, gan, target, compiled
+        self.signature: Any = None
+        _Loop._count += 1
+        self.created = _Loop._count
+
+
+# Compiled loops by shape (period, capacity, batch size, batched), oldest first.
+_LOOPS: dict[tuple[int, int, int, bool], list[_Loop]] = {}
 _MAX_LOOPS = 32
+
+
+def _identity(gan: GAN, target: Any) -> tuple[Any, ...]:
+    """The objects a compiled loop was traced with; a GAN compiled again gets new optimizers."""
+    return ("instance", id(gan), id(gan.d_optimizer), id(gan.g_optimizer), id(gan.loss_fn), id(target))
+
+
+def _is_identity(signature: Any) -> bool:
+    return isinstance(signature, tuple) and signature[:1] == ("instance",)
 
 
 def _signature(gan: GAN, target: Any) -> Any:
@@ -380,8 +438,11 @@ def _signature(gan: GAN, target: Any) -> Any:
     Where updates are not pure, or something has no configuration (a Python
     callable as a learning rate, say), the objects themselves are the key.
     """
-    by_identity = ("instance", id(gan), id(gan.d_optimizer), id(gan.g_optimizer), id(gan.loss_fn), id(target))
-    if not PURE_UPDATES:
+    by_identity = _identity(gan, target)
+    if not (
+        updates_are_pure(gan.d_optimizer, gan.discriminator.trainable_variables)
+        and updates_are_pure(gan.g_optimizer, gan.generator.trainable_variables)
+    ):
         return by_identity
     try:
         own = {k: v for k, v in gan.get_config().items() if k not in ("name", "seed", "generator", "discriminator")}

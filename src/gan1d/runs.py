@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import itertools
 import json
 import math
 import os
@@ -18,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
-from gan1d.errors import Gan1dError
+from gan1d.errors import Gan1dError, RunWriteError
 
 __all__ = ["RUN_FILES", "RunFolder", "atomic_path", "read_csv", "strict_json", "write_csv", "write_json", "write_text"]
 
@@ -153,6 +154,12 @@ class RunFolder:
             elif any(path.iterdir()):
                 if not overwrite:
                     raise Gan1dError(f"--out {str(path)!r} is not empty; choose another folder or pass --overwrite")
+                blocked = [name for name in RUN_FILES if (path / name).is_dir()]
+                if blocked:
+                    raise Gan1dError(
+                        f"--out {str(path)!r} holds a folder named {blocked[0]!r}, where gan1d writes a file; "
+                        "move it or choose another folder"
+                    )
                 folder.remove(RUN_FILES)
             _check_writable(path)
         except BaseException:
@@ -230,61 +237,130 @@ def _check_writable(path: Path) -> None:
 # ----- what a run folder holds ---------------------------------------------------
 
 
-def write_run(result: Any, distribution: Any, folder: RunFolder) -> dict[str, Path]:
+def write_run(result: Any, distribution: Any, folder: RunFolder, guard: Any = None) -> dict[str, Path]:
     """Writes every file of a finished (or stopped) run; returns name -> path.
 
-    The trained models come first, then the numbers, then the pictures, so that a
-    failure or a signal while drawing still leaves what was trained on disk.
+    The trained models come first, with signals held back until they are on disk
+    (`guard`, a `gan1d.interrupts.SignalGuard`), then the numbers, then the
+    pictures. `metrics.json` says in `files` whether every file was written; if a
+    signal or a write error stops the rest, it says which file was under way.
+
+    Raises:
+        KeyboardInterrupt: On a signal while the files after the models are written.
+        RunWriteError: If a file cannot be written.
     """
     import numpy as np
 
     from gan1d import animation, plots
 
     written: dict[str, Path] = {}
+    metrics = result.metrics
+    under_way = ""
 
     def add(name: str) -> Path:
+        nonlocal under_way
+        under_way = name
         written[name] = folder / name
         return written[name]
 
-    with atomic_path(add("gan.keras")) as tmp:
-        result.gan.save(tmp)
-    with atomic_path(add("generator.keras")) as tmp:
-        result.generator.save(tmp)
-    write_json(add("config.json"), result.config.to_dict())
-    write_json(add("metrics.json"), result.metrics)
-    epochs = list(range(1, len(result.history["d_loss"]) + 1))
-    write_csv(add("history.csv"), {"epoch": epochs, **result.history})
-    if result.snapshots:
-        accuracy = np.array([row[1:] for row in result.discriminator_accuracy], dtype=np.float32).reshape(-1, 2)
-        with atomic_path(add("snapshots.npz")) as tmp:
-            np.savez_compressed(
-                tmp,
-                epochs=np.array([epoch for epoch, _ in result.snapshots], dtype=np.int64),
-                points=np.stack([points for _, points in result.snapshots]),
-                accuracy=accuracy,
-            )
-    if result.quality:
-        write_csv(add("quality.csv"), {**result.quality, "epoch": [int(e) for e in result.quality["epoch"]]})
+    def save_metrics() -> None:
+        write_json(folder / "metrics.json", metrics)
+        written["metrics.json"] = folder / "metrics.json"
 
-    real = distribution.sample(100, seed=result.config.seed)
-    curve = distribution.curve()
-    bounds = distribution.bounds
-    plots.plot_target(real, curve, add("target.png"), title=f"Target: {distribution.describe().get('name')}")
-    if result.history["d_loss"]:
-        plots.plot_losses(result.history["d_loss"], result.history["g_loss"], add("losses.png"))
-    plots.plot_samples(
-        real, result.gan.generate(100, result.config.seed), add("samples.png"), curve=curve, bounds=bounds
-    )
-    if result.quality:
-        names = [name for name in result.quality if name != "epoch"]
-        plots.plot_quality(
-            [int(e) for e in result.quality["epoch"]], {n: result.quality[n] for n in names}, add("quality.png")
-        )
-    if result.config.animation != "none" and result.snapshots:
-        animation.animate(
-            result.snapshots, real, add(f"training.{result.config.animation}"), curve=curve, bounds=bounds
-        )
+    try:
+        with guard.deferred() if guard is not None else contextlib.nullcontext():
+            with atomic_path(add("gan.keras")) as tmp:
+                result.gan.save(tmp)
+            with atomic_path(add("generator.keras")) as tmp:
+                result.generator.save(tmp)
+            write_json(add("config.json"), result.config.to_dict())
+            metrics["files"] = "writing"
+            under_way = "metrics.json"
+            save_metrics()
+        epochs = list(range(1, len(result.history["d_loss"]) + 1))
+        write_csv(add("history.csv"), {"epoch": epochs, **result.history})
+        if result.snapshots:
+            accuracy = np.array([row[1:] for row in result.discriminator_accuracy], dtype=np.float32).reshape(-1, 2)
+            with atomic_path(add("snapshots.npz")) as tmp:
+                np.savez_compressed(
+                    tmp,
+                    epochs=np.array([epoch for epoch, _ in result.snapshots], dtype=np.int64),
+                    points=np.stack([points for _, points in result.snapshots]),
+                    accuracy=accuracy,
+                )
+        if result.quality:
+            write_csv(add("quality.csv"), {**result.quality, "epoch": [int(e) for e in result.quality["epoch"]]})
+
+        real = distribution.sample(100, seed=result.config.seed)
+        curve = distribution.curve()
+        bounds = distribution.bounds
+        name = distribution.describe().get("name")
+        plots.plot_target(real, curve, add("target.png"), title=f"Target: {name}")
+        if result.history["d_loss"]:
+            plots.plot_losses(result.history["d_loss"], result.history["g_loss"], add("losses.png"))
+        generated = result.gan.generate(100, result.config.seed)
+        plots.plot_samples(real, generated, add("samples.png"), curve=curve, bounds=bounds)
+        if result.quality:
+            names = [name for name in result.quality if name != "epoch"]
+            plots.plot_quality(
+                [int(e) for e in result.quality["epoch"]], {n: result.quality[n] for n in names}, add("quality.png")
+            )
+        if result.config.animation != "none" and result.snapshots:
+            animation.animate(
+                result.snapshots, real, add(f"training.{result.config.animation}"), curve=curve, bounds=bounds
+            )
+    except KeyboardInterrupt:
+        written.pop(under_way, None)
+        metrics["status"] = "interrupted"
+        metrics["files"] = f"incomplete: interrupted while writing {under_way}"
+        _try_to_save(save_metrics)
+        raise
+    except (OSError, RuntimeError) as error:  # Keras's h5 writer reports a full disk as RuntimeError
+        written.pop(under_way, None)
+        reason = getattr(error, "strerror", None) or " ".join(str(error).split())[:200]
+        metrics["files"] = f"incomplete: could not write {under_way} ({reason})"
+        _try_to_save(save_metrics)
+        kept = "; the trained model is in gan.keras" if "gan.keras" in written else ""
+        raise RunWriteError(f"could not write {folder / under_way}: {reason}{kept}", result) from error
+    metrics["files"] = "complete"
+    save_metrics()
     return written
+
+
+def _try_to_save(save: Any) -> None:
+    """Records how writing ended, where the disk still lets it."""
+    with contextlib.suppress(OSError, KeyboardInterrupt):
+        save()
+
+
+def check_free_space(out_dir: str | os.PathLike[str] | None, config: Any) -> None:
+    """Refuses, before the folder is made, a run whose files clearly cannot fit where they would go.
+
+    Raises:
+        Gan1dError: If the estimated files are larger than the free space.
+    """
+    import shutil
+
+    path = Path("runs" if out_dir is None else out_dir).absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+
+    snapshots = config.epochs // config.snapshot_every if config.snapshot_every else 0
+    parameters = 0
+    for sizes in ([config.latent_dim, *config.generator_units, 2], [2 * config.pack, *config.discriminator_units, 1]):
+        parameters += sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+    estimate = (
+        2 * 3 * 4 * parameters  # two model files with Adam's two moments
+        + 40 * config.epochs  # history.csv
+        + snapshots * (8 * config.snapshot_points + 4_000)  # snapshots.npz and the animation's frames
+        + 400_000  # the pictures
+    )
+    free = shutil.disk_usage(path).free
+    if estimate > free:
+        raise Gan1dError(
+            f"the run's files need about {estimate / 1e6:.1f} MB and {str(path)!r} has {free / 1e6:.2f} MB free; "
+            "free some space or choose another --out"
+        )
 
 
 def load_run(

@@ -7,7 +7,7 @@ import math
 import numbers
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,8 @@ import numpy as np
 
 from gan1d.checks import integer
 from gan1d.config import MAX_SEED, TrainConfig
-from gan1d.errors import Gan1dError
+from gan1d.errors import Gan1dError, RunInterrupted
+from gan1d.interrupts import SignalGuard
 from gan1d.metrics import HIGHER_IS_BETTER, MIXTURE_THRESHOLDS, SUCCESS_THRESHOLDS, meets, success_thresholds
 from gan1d.runs import RunFolder, write_csv, write_json
 from gan1d.targets import Target
@@ -30,6 +31,11 @@ __all__ = [
     "describe_run",
     "sweep",
 ]
+
+# Most seeds one sweep takes: each needs its own networks built on the host first.
+MAX_SEEDS = 10_000
+# Seeds trained together under JAX: a stop loses at most one block's training.
+BLOCK = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,6 +52,7 @@ class SweepResult:
         mode: `"vectorized"` (all seeds in one computation) or `"sequential"`.
         train_seconds: Wall time of training all seeds, compilation included.
         out_dir: Folder written, or None.
+        status: `"completed"`, or `"interrupted"` when only the seeds in `runs` finished.
     """
 
     config: TrainConfig
@@ -56,6 +63,7 @@ class SweepResult:
     mode: str
     train_seconds: float
     out_dir: Path | None = None
+    status: str = "completed"
 
     @property
     def successes(self) -> int:
@@ -64,7 +72,8 @@ class SweepResult:
     @property
     def metric_names(self) -> list[str]:
         """The quality metrics each run holds (those that apply to the target)."""
-        return [name for name in self.runs[0] if name not in ("seed", "final_d_loss", "final_g_loss", "success")]
+        first = self.runs[0] if self.runs else {}
+        return [name for name in first if name not in ("seed", "final_d_loss", "final_g_loss", "success")]
 
     def mean(self, name: str) -> tuple[float, float]:
         """Mean of a metric over the seeds and its standard error, as papers report them."""
@@ -83,15 +92,17 @@ class SweepResult:
             "domain": list(self.config.domain) if self.config.domain else None,
             "preset": self.config.preset,
             "epochs": self.config.epochs,
+            "status": self.status,
             "seeds": len(self.seeds),
+            "finished": len(self.runs),
             "successes": self.successes,
-            "success_rate": self.successes / len(self.seeds),
+            "success_rate": self.successes / len(self.runs) if self.runs else None,
             "thresholds": self.thresholds,
             "median": medians,
             "mean": means,
             "standard_error": errors,
             "mode": self.mode,
-            "train_seconds_per_seed": round(self.train_seconds / len(self.seeds), 3),
+            "train_seconds_per_seed": round(self.train_seconds / len(self.runs), 3) if self.runs else None,
             "train_seconds": round(self.train_seconds, 3),
             "runs": self.runs,
         }
@@ -106,9 +117,16 @@ def sweep(
     vectorized: bool | None = None,
     thresholds: Mapping[str, float] | None = None,
     overwrite: bool = False,
+    block: int | None = None,
+    progress: Callable[[int], None] | None = None,
     **options: Any,
 ) -> SweepResult:
     """Trains one configuration on many seeds and scores each against `thresholds`.
+
+    Seeds train in blocks (`BLOCK` at a time, vectorized, under JAX; one by one
+    otherwise). Ctrl-C or SIGTERM stops the block under way; the seeds of the blocks
+    before it are scored and written, and `RunInterrupted` (a `KeyboardInterrupt`)
+    carries them.
 
     Args:
         target: Built-in target name or expression in `x`.
@@ -121,13 +139,17 @@ def sweep(
         thresholds: Metric -> the worst value that counts as a success (a lower
             bound for `HIGHER_IS_BETTER` metrics); None for `default_thresholds`.
         overwrite: Replace gan1d's files in a non-empty `out_dir`.
+        block: Seeds trained together (vectorized) or between checks for a stop.
+        progress: Called with the training steps done, summed over seeds.
         **options: `TrainConfig` fields (`preset`, `domain`, `epochs`, `batch_size`, ...).
 
     Returns:
         A `SweepResult`.
 
     Raises:
-        Gan1dError: On bad input, before anything is trained or written.
+        Gan1dError: On bad input (more than `MAX_SEEDS` seeds, say), before anything
+            is trained or written.
+        RunInterrupted: On Ctrl-C or SIGTERM, after writing the finished seeds.
     """
     seed_list = _seed_list(seeds)
     if config is None:
@@ -153,55 +175,86 @@ def sweep(
 
     if vectorized and backend.vectorize is None:
         raise Gan1dError("vectorized sweeps need the JAX backend; TensorFlow trains the seeds one after another")
+    mode = "vectorized" if backend.vectorize is not None and vectorized is not False else "sequential"
+    size = integer("block", block) if block is not None else (BLOCK if mode == "vectorized" else 1)
     folder = (
         out_dir if isinstance(out_dir, RunFolder) or out_dir is None else RunFolder.claim(out_dir, overwrite=overwrite)
     )
+    runs: list[dict[str, Any]] = []
+    samples: list[np.ndarray] = []
+    train_seconds = 0.0
     try:
-        gans = [build_gan(config, seed, distribution=distribution) for seed in seed_list]
-        start = time.perf_counter()
-        finals, d_losses, g_losses = fit_target_many(
-            gans[0],
-            distribution,
-            [gan.copy_state() for gan in gans],
-            config.epochs,
-            config.batch_size,
-            vectorized=vectorized is not False,
-        )
-        train_seconds = time.perf_counter() - start
-        mode = "vectorized" if backend.vectorize is not None and vectorized is not False else "sequential"
-
-        runs, samples = [], []
-        for seed, gan, state, d_row, g_row in zip(seed_list, gans, finals, d_losses, g_losses, strict=True):
-            gan.write_state(state)
-            points = gan.generate(METRIC_POINTS, seed=METRIC_SEED)
-            scores = metrics.summarize(points, distribution)
-            success = meets(scores, limits)
-            runs.append(
-                {
-                    "seed": seed,
-                    **scores,
-                    "final_d_loss": float(d_row[-1]),
-                    "final_g_loss": float(g_row[-1]),
-                    "success": success,
-                }
+        with SignalGuard() as guard:
+            for first in range(0, len(seed_list), size):
+                block_seeds = seed_list[first : first + size]
+                gans = [build_gan(config, seed, distribution=distribution) for seed in block_seeds]
+                # A last, smaller block is padded to the others' size: one compiled shape for all.
+                states = [gan.copy_state() for gan in gans]
+                states += states[-1:] * (min(size, len(seed_list)) - len(states))
+                start = time.perf_counter()
+                try:
+                    finals, d_losses, g_losses = fit_target_many(
+                        gans[0],
+                        distribution,
+                        states,
+                        config.epochs,
+                        config.batch_size,
+                        vectorized=mode == "vectorized",
+                        should_stop=lambda: guard.received is not None,
+                        on_progress=_shifted(progress, first * config.epochs, len(gans)),
+                    )
+                except KeyboardInterrupt:
+                    break  # the seeds of this block did not finish; those before it did
+                train_seconds += time.perf_counter() - start
+                for seed, gan, state, d_row, g_row in zip(block_seeds, gans, finals, d_losses, g_losses, strict=False):
+                    gan.write_state(state)
+                    points = gan.generate(METRIC_POINTS, seed=METRIC_SEED)
+                    runs.append(_scored(seed, points, distribution, limits, d_row, g_row))
+                    samples.append(np.asarray(ops.convert_to_numpy(points)))
+            guard.raising()
+            result = SweepResult(
+                config=config,
+                seeds=seed_list,
+                runs=runs,
+                samples=samples,
+                thresholds=limits,
+                mode=mode,
+                train_seconds=train_seconds,
+                out_dir=folder.path if folder is not None else None,
+                status="interrupted" if guard.received is not None else "completed",
             )
-            samples.append(np.asarray(ops.convert_to_numpy(points)))
-        result = SweepResult(
-            config=config,
-            seeds=seed_list,
-            runs=runs,
-            samples=samples,
-            thresholds=limits,
-            mode=mode,
-            train_seconds=train_seconds,
-            out_dir=folder.path if folder is not None else None,
-        )
-        if folder is not None:
-            write_sweep(result, distribution, folder)
+            if folder is not None:
+                write_sweep(result, distribution, folder)
     finally:
         if folder is not None and not isinstance(out_dir, RunFolder):
             folder.release()
+    if guard.received is not None:
+        raise RunInterrupted(result, guard.received)
     return result
+
+
+def _shifted(progress: Callable[[int], None] | None, before: int, copies: int) -> Callable[[int], None] | None:
+    """`progress` for one block: its steps times its copies, after the steps of the blocks before."""
+    if progress is None:
+        return None
+    report = progress
+    return lambda steps: report(before + steps * copies)
+
+
+def _scored(
+    seed: int, points: np.ndarray, distribution: Target, limits: Mapping[str, float], d_row: Any, g_row: Any
+) -> dict[str, Any]:
+    """One seed's metrics, final losses, and whether it meets every threshold."""
+    from gan1d import metrics
+
+    scores = metrics.summarize(points, distribution)
+    return {
+        "seed": seed,
+        **scores,
+        "final_d_loss": float(d_row[-1]),
+        "final_g_loss": float(g_row[-1]),
+        "success": meets(scores, limits),
+    }
 
 
 def _seed_list(seeds: object) -> list[int]:
@@ -209,11 +262,11 @@ def _seed_list(seeds: object) -> list[int]:
     if isinstance(seeds, bool):
         raise Gan1dError(message)
     if isinstance(seeds, numbers.Integral):
-        if seeds <= 0:
-            raise Gan1dError(message)
-        return list(range(int(seeds)))
+        return list(range(integer("seeds", seeds, 1, MAX_SEEDS)))
     if isinstance(seeds, str | bytes) or not isinstance(seeds, Sequence) or not seeds:
         raise Gan1dError(message)
+    if len(seeds) > MAX_SEEDS:
+        raise Gan1dError(f"at most {MAX_SEEDS} seeds in one sweep, got {len(seeds)}; split it into several")
     return [integer("a seed", s, 0, MAX_SEED) for s in seeds]
 
 
@@ -249,6 +302,8 @@ def write_sweep(result: SweepResult, distribution: Target, folder: RunFolder) ->
 
     paths = {name: folder / name for name in ("sweep.json", "sweep.csv", "samples.png")}
     write_json(paths["sweep.json"], result.summary())
+    if not result.runs:  # stopped before any seed finished: the summary says so
+        return {"sweep.json": paths["sweep.json"]}
     columns = {name: [run[name] for run in result.runs] for name in result.runs[0]}
     write_csv(paths["sweep.csv"], columns)
     titles = [f"seed {run['seed']} {'ok' if run['success'] else 'miss'}\n{_short(run)}" for run in result.runs]

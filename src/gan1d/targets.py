@@ -3,8 +3,8 @@
 A `Target` is a distribution of points `(x, y)`: a `FunctionTarget` (points
 `(x, f(x))` with `x` uniform on a domain `[lo, hi]`), a `MixtureTarget` (Gaussian
 modes: `ring` and `grid`, the mode-collapse benchmarks) or `MoonsTarget` (`moons`).
-Each draws points with numpy (`sample`) and with keras.random inside a compiled
-training loop (`sample_tensor`).
+Each draws points with numpy (`sample`) and, inside a compiled training loop,
+with the backend's random ops (`sample_tensor`, through `gan1d.backend`).
 
 Built-in targets (name: expression on its default domain):
 
@@ -53,9 +53,9 @@ from gan1d.expressions import EXPRESSION_CONSTANTS, ParsedExpression, parse_expr
 __all__ = [
     "BUILTIN_TARGETS",
     "DEFAULT_DOMAIN",
-    "JUMP_SHARE",
     "EASY_TARGETS",
     "HARD_TARGETS",
+    "JUMP_SHARE",
     "MAX_ABS_VALUE",
     "MIN_DOMAIN_WIDTH",
     "MIN_RELATIVE_WIDTH",
@@ -201,7 +201,7 @@ class Target(abc.ABC):
         return np.asarray(self._sample(n, rng), dtype=np.float32)
 
     def sample_tensor(self, n: int, seed: Any) -> Any:
-        """Draw points with keras.random / keras.ops, usable inside compiled functions.
+        """Draw points with the backend's random ops and keras.ops, usable inside compiled functions.
 
         Works inside ``tf.function`` with a ``keras.random.SeedGenerator``, and
         inside ``jax.jit`` with a JAX key array (shape (2,) uint32) passed in as
@@ -255,7 +255,9 @@ def _sample_pool_tensor(pool: np.ndarray, n: int, seed: Any) -> Any:
     """Pick n random rows of a host-side pool; for targets keras cannot trace."""
     import keras
 
-    index = keras.random.randint((n,), 0, pool.shape[0], dtype="int32", seed=seed)
+    from gan1d.backend import random_randint
+
+    index = random_randint((n,), 0, pool.shape[0], seed)
     return keras.ops.take(keras.ops.convert_to_tensor(pool, dtype="float32"), index, axis=0)
 
 
@@ -335,6 +337,10 @@ def _zoomed(
     return np.unique(candidates[inside])
 
 
+# (expression text, domain) -> (min f, max f) of expressions that passed the checks.
+_CHECKED_EXPRESSIONS: dict[tuple[str, tuple[float, float]], tuple[float, float]] = {}
+
+
 # A step of f between neighbouring grid points larger than this share of its range is
 # a jump; tanh(20*x) on [-1, 1], the steepest smooth benchmark, climbs 0.2% per step.
 JUMP_SHARE = 0.02
@@ -407,7 +413,7 @@ class FunctionTarget(Target):
     grid of the domain; it must be finite there and |f| <= :data:`MAX_ABS_VALUE`.
 
     A callable cannot be traced by keras reliably, so for a callable
-    :meth:`sample_tensor` picks rows at random (``keras.random.randint`` +
+    :meth:`sample_tensor` picks rows at random (``gan1d.backend.random_randint`` +
     ``keras.ops.take``) from a pool of :data:`POOL_SIZE` points drawn once on
     the host with a fixed numpy seed. Expression targets evaluate f with
     keras.ops on freshly drawn x instead.
@@ -441,7 +447,17 @@ class FunctionTarget(Target):
             object.__setattr__(self, "_parsed", parsed)
         elif not callable(self.function):
             raise Gan1dError(f"function must be callable, got {type(self.function).__name__}")
-        object.__setattr__(self, "_y_range", self._check_on_grid())
+        if self.expression is None:
+            object.__setattr__(self, "_y_range", self._check_on_grid())
+            return
+        # An expression is a pure function of its text: check each (text, domain) once
+        # per process (a config and the run it starts each build the target).
+        key = (self.expression, self.domain)
+        if key not in _CHECKED_EXPRESSIONS:
+            _CHECKED_EXPRESSIONS[key] = self._check_on_grid()
+            while len(_CHECKED_EXPRESSIONS) > 64:
+                _CHECKED_EXPRESSIONS.pop(next(iter(_CHECKED_EXPRESSIONS)))
+        object.__setattr__(self, "_y_range", _CHECKED_EXPRESSIONS[key])
 
     def _check_on_grid(self) -> tuple[float, float]:
         """Checks f where training can draw x; returns (min f, max f) on the domain.
@@ -589,8 +605,10 @@ class FunctionTarget(Target):
             return _sample_pool_tensor(self._pool, n, seed)
         import keras
 
+        from gan1d.backend import random_uniform
+
         lo, hi = _float32_inside(*self.domain)
-        x = keras.random.uniform((n, 1), minval=lo, maxval=hi, dtype="float32", seed=seed)
+        x = random_uniform((n, 1), lo, hi, seed)
         # uniform may round up to maxval; f is only checked on [lo, hi].
         x = keras.ops.clip(x, lo, hi)
         return keras.ops.concatenate([x, self.f_tensor(x)], axis=1)
@@ -647,9 +665,11 @@ class MixtureTarget(Target):
     def _sample_tensor(self, n: int, seed: Any) -> Any:
         import keras
 
-        index = keras.random.randint((n,), 0, len(self.means), dtype="int32", seed=seed)
+        from gan1d.backend import random_normal, random_randint
+
+        index = random_randint((n,), 0, len(self.means), seed)
         centres = keras.ops.take(keras.ops.convert_to_tensor(self.modes, dtype="float32"), index, axis=0)
-        return centres + self.std * keras.random.normal((n, 2), seed=seed)
+        return centres + self.std * random_normal((n, 2), seed)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -680,15 +700,16 @@ class MoonsTarget(Target):
         return points + self.noise * rng.standard_normal((n, 2))
 
     def _sample_tensor(self, n: int, seed: Any) -> Any:
-        import keras
         from keras import ops
 
-        t = keras.random.uniform((n, 1), 0.0, math.pi, seed=seed)
-        lower = ops.cast(keras.random.randint((n, 1), 0, 2, seed=seed), "float32")
+        from gan1d.backend import random_normal, random_randint, random_uniform
+
+        t = random_uniform((n, 1), 0.0, math.pi, seed)
+        lower = ops.cast(random_randint((n, 1), 0, 2, seed), "float32")
         upper_moon = ops.concatenate([ops.cos(t), ops.sin(t)], axis=1)
         lower_moon = ops.concatenate([1.0 - ops.cos(t), 0.5 - ops.sin(t)], axis=1)
         points = lower * lower_moon + (1.0 - lower) * upper_moon
-        return points + self.noise * keras.random.normal((n, 2), seed=seed)
+        return points + self.noise * random_normal((n, 2), seed)
 
 
 def _ring() -> MixtureTarget:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import signal
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,12 +14,12 @@ from typing import Any
 import numpy as np
 
 from gan1d.config import TrainConfig
-from gan1d.errors import Gan1dError, TrainingDiverged
+from gan1d.errors import Gan1dError, RunInterrupted, TrainingDiverged
 from gan1d.runs import RunFolder
 from gan1d.targets import Target
 from gan1d.targets import target as make_target
 
-__all__ = ["METRIC_POINTS", "METRIC_SEED", "TrainResult", "resume", "train"]
+__all__ = ["METRIC_POINTS", "METRIC_SEED", "TrainResult", "check_outputs", "resume", "train"]
 
 # Generated points scored for the final metrics; fixed so runs compare.
 METRIC_POINTS = 2500
@@ -114,9 +115,15 @@ def train(
         Gan1dError: On bad input, before anything is trained or written.
         TrainingDiverged: If a step's losses or weights became non-finite; the run
             keeps the last good step, and the folder what was produced.
-        KeyboardInterrupt: On Ctrl-C, after writing what was produced so far.
+        RunInterrupted: On Ctrl-C or SIGTERM (a `KeyboardInterrupt`): training
+            stops at the end of the compiled call under way and the folder gets
+            what was trained, the models first.
+        RunWriteError: If a file could not be written (disk full, say); the model
+            files come first, so they are on disk unless writing them failed.
     """
     config, distribution = _config_and_target(target, config, options)
+    if out_dir is not None:
+        check_outputs(config, out_dir.path if isinstance(out_dir, RunFolder) else out_dir)
     if isinstance(out_dir, RunFolder) or out_dir is None:
         folder = out_dir
     else:
@@ -134,6 +141,9 @@ def train(
 def resume(run_dir: str | os.PathLike[str] | RunFolder, callbacks: Sequence[Any] = ()) -> TrainResult:
     """Continues a run that stopped early (interrupted, or stopped by a callback) to its planned epochs.
 
+    A run that trained all its epochs but was stopped while writing its files gets
+    them written.
+
     Loads the whole GAN the folder keeps (`gan.keras`, in Keras's safe mode, so a
     folder from someone else cannot run code), its history and snapshots, and
     trains on from where it stopped; the same backend gives the same losses as a
@@ -149,7 +159,7 @@ def resume(run_dir: str | os.PathLike[str] | RunFolder, callbacks: Sequence[Any]
 
         config, gan, history, snapshots, accuracy = load_run(folder.path)
         done = len(history["d_loss"])
-        if done >= config.epochs:
+        if done >= config.epochs and _files_complete(folder.path):
             raise Gan1dError(f"the run in {str(folder.path)!r} already trained all {config.epochs} epochs")
         return _train_and_write(
             gan,
@@ -162,6 +172,32 @@ def resume(run_dir: str | os.PathLike[str] | RunFolder, callbacks: Sequence[Any]
     finally:
         if not isinstance(run_dir, RunFolder):
             folder.release()
+
+
+def _files_complete(path: Path) -> bool:
+    """Whether a run folder's metrics say every file was written."""
+    import json
+
+    try:
+        return bool(json.loads((path / "metrics.json").read_text()).get("files") == "complete")
+    except (OSError, ValueError):
+        return False
+
+
+def check_outputs(config: TrainConfig, out_dir: str | os.PathLike[str] | None) -> None:
+    """Refuses, before any training or folder, files this machine cannot write.
+
+    Raises:
+        Gan1dError: For an mp4 animation without ffmpeg, or too little free space.
+    """
+    from gan1d.runs import check_free_space
+
+    if config.animation == "mp4":
+        from gan1d.animation import ffmpeg_available
+
+        if not ffmpeg_available():
+            raise Gan1dError("animation mp4 needs ffmpeg on PATH; install it or use animation gif")
+    check_free_space(out_dir, config)
 
 
 def _config_and_target(
@@ -193,6 +229,43 @@ def _train_and_write(
     *,
     start: tuple[dict[str, list[float]], list[tuple[int, np.ndarray]], list[tuple[int, float, float]]] | None = None,
 ) -> TrainResult:
+    from gan1d.interrupts import SignalGuard
+
+    def stop(_: int) -> None:
+        gan.stop_training = True
+
+    with SignalGuard(on_stop=stop) as guard:
+        result = _train(gan, config, distribution, folder, callbacks, guard, start)
+        if folder is not None:
+            from gan1d.runs import write_run
+
+            try:
+                result.artifacts.update(write_run(result, distribution, folder, guard))
+            except KeyboardInterrupt:
+                raise RunInterrupted(
+                    dataclasses.replace(result, status="interrupted"), guard.received or signal.SIGINT
+                ) from None
+    if result.status == "interrupted":
+        raise RunInterrupted(result, guard.received or signal.SIGINT)
+    if result.status == "diverged":
+        raise TrainingDiverged(
+            f"a step's losses or weights became non-finite after epoch {result.steps}; training stopped and kept "
+            "the last good step",
+            result,
+        )
+    return result
+
+
+def _train(
+    gan: Any,
+    config: TrainConfig,
+    distribution: Target,
+    folder: RunFolder | None,
+    callbacks: Sequence[Any],
+    guard: Any,
+    start: tuple[dict[str, list[float]], list[tuple[int, np.ndarray]], list[tuple[int, float, float]]] | None,
+) -> TrainResult:
+    """Trains to the planned epochs (or until stopped) and measures the result; writes nothing."""
     import keras
 
     from gan1d.callbacks import SnapshotCallback
@@ -206,22 +279,28 @@ def _train_and_write(
         snapshotter.discriminator_accuracy = list(accuracy_before)
     status = "completed"
     started = time.perf_counter()
-    try:
-        gan.fit_target(
-            distribution,
-            epochs=config.epochs,
-            batch_size=config.batch_size,
-            callbacks=[*callbacks, *([snapshotter] if snapshotter else [])],
-            initial_epoch=initial_epoch,
-        )
-    except KeyboardInterrupt:
-        status = "interrupted"
+    trained: dict[str, list[float]] = {}
+    if initial_epoch < config.epochs:  # else only the files are left to write
+        try:
+            gan.fit_target(
+                distribution,
+                epochs=config.epochs,
+                batch_size=config.batch_size,
+                callbacks=[*callbacks, *([snapshotter] if snapshotter else [])],
+                initial_epoch=initial_epoch,
+            )
+        except KeyboardInterrupt:
+            status = "interrupted"
+        trained = gan.history.history
+    # From here on a signal stops at once; the model files are written under a deferral.
+    guard.raising()
     train_seconds = time.perf_counter() - started
-    trained = gan.history.history
     losses = {name: [*history_before[name], *map(float, trained.get(name, []))] for name in ("d_loss", "g_loss")}
     steps = len(losses["d_loss"])
     if gan.diverged_at_epoch is not None:
         status = "diverged"
+    elif guard.received is not None:
+        status = "interrupted"
     elif status == "completed" and steps < config.epochs:
         status = "stopped"
 
@@ -233,6 +312,8 @@ def _train_and_write(
         "train_seconds": round(train_seconds, 4),
         "us_per_step": round(1e6 * train_seconds / max(1, steps - initial_epoch), 2) if steps > initial_epoch else None,
     }
+    if guard.received is not None:
+        metrics["signal"] = signal.Signals(guard.received).name
     if steps:
         metrics["final_d_loss"] = losses["d_loss"][-1]
         metrics["final_g_loss"] = losses["g_loss"][-1]
@@ -245,7 +326,7 @@ def _train_and_write(
     if accuracy:
         _, metrics["d_accuracy_real"], metrics["d_accuracy_generated"] = accuracy[-1]
     snapshots = list(snapshotter.snapshots) if snapshotter else []
-    result = TrainResult(
+    return TrainResult(
         config=config,
         gan=gan,
         history=losses,
@@ -256,19 +337,6 @@ def _train_and_write(
         out_dir=folder.path if folder else None,
         discriminator_accuracy=list(accuracy),
     )
-    if folder is not None:
-        from gan1d.runs import write_run
-
-        result.artifacts.update(write_run(result, distribution, folder))
-    if status == "interrupted":
-        raise KeyboardInterrupt
-    if status == "diverged":
-        raise TrainingDiverged(
-            f"a step's losses or weights became non-finite after epoch {steps}; training stopped and kept the "
-            "last good step",
-            result,
-        )
-    return result
 
 
 def quality(points: np.ndarray, distribution: Target) -> dict[str, float | None]:

@@ -1,6 +1,6 @@
 """Per-backend glue, chosen once at import from `keras.backend.backend()`.
 
-Each backend module provides the same five names:
+Each backend module provides the same names:
 
 - `BackendGAN`: a `StepHooks` model whose `train_step` adapts Keras's training
   loop of that backend to the shared, pure `GAN.step`.
@@ -12,8 +12,12 @@ Each backend module provides the same five names:
 - `compile_function(fn)`: compiles a function of tensors (`jax.jit`, `tf.function`).
 - `vectorize(fn)`: maps `fn(state, ...)` over a batch of states in one computation
   (`jax.vmap`), or None where the backend cannot.
-- `PURE_UPDATES`: whether a compiled step touches no variable (JAX), so one
-  compiled loop can serve every GAN of the same structure.
+- `updates_are_pure(optimizer, variables)`: whether `apply_gradients` touches no
+  variable for this optimizer (any optimizer under JAX, plain Adam under
+  TensorFlow), so one compiled loop can serve every GAN of the same structure.
+- `random_normal`, `random_uniform`, `random_randint`: the step's random draws,
+  seeded like `keras.random`'s (a `SeedGenerator` inside a `StatelessScope`, in
+  compiled code); Keras's own ops under JAX, Philox under TensorFlow.
 """
 
 from __future__ import annotations
@@ -27,19 +31,25 @@ from gan1d.errors import Gan1dError
 match keras.backend.backend():
     case "jax":
         from gan1d.backend.jax import (
-            PURE_UPDATES,
             BackendGAN,
             apply_gradients,
             compile_function,
+            random_normal,
+            random_randint,
+            random_uniform,
+            updates_are_pure,
             value_and_grad,
             vectorize,
         )
     case "tensorflow":
         from gan1d.backend.tensorflow import (
-            PURE_UPDATES,
             BackendGAN,
             apply_gradients,
             compile_function,
+            random_normal,
+            random_randint,
+            random_uniform,
+            updates_are_pure,
             value_and_grad,
             vectorize,
         )
@@ -49,13 +59,16 @@ match keras.backend.backend():
         )
 
 __all__ = [
-    "PURE_UPDATES",
     "SUPPORTED_BACKENDS",
     "BackendGAN",
     "GANState",
     "StepHooks",
     "apply_gradients",
     "compile_function",
+    "random_normal",
+    "random_randint",
+    "random_uniform",
+    "updates_are_pure",
     "value_and_grad",
     "vectorize",
 ]

@@ -10,12 +10,14 @@ import keras
 
 from gan1d.backend.base import GANState, StepHooks
 
-# Keras's stateless_apply touches no variable: compiled loops are pure functions of the state.
-PURE_UPDATES = True
-
 
 def value_and_grad(fn: Callable[..., Any]) -> Callable[..., Any]:
     return jax.value_and_grad(fn, has_aux=True)
+
+
+def updates_are_pure(optimizer: keras.optimizers.Optimizer, variables: Sequence[keras.Variable]) -> bool:
+    """Keras's `stateless_apply` touches no variable, for any optimizer."""
+    return True
 
 
 def apply_gradients(
@@ -40,6 +42,22 @@ def _vectorize(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 vectorize: Callable[[Callable[..., Any]], Callable[..., Any]] | None = _vectorize
+
+
+# Keras's own random ops: JAX's default generator is already fast everywhere.
+def random_normal(shape: tuple[Any, ...], seed: Any, dtype: str = "float32") -> Any:
+    """Standard-normal draws of `shape`; `seed` as for `keras.random.normal`."""
+    return keras.random.normal(shape, dtype=dtype, seed=seed)
+
+
+def random_uniform(shape: tuple[Any, ...], minval: float, maxval: float, seed: Any, dtype: str = "float32") -> Any:
+    """Uniform draws on [minval, maxval); `seed` as for `keras.random.uniform`."""
+    return keras.random.uniform(shape, minval, maxval, dtype=dtype, seed=seed)
+
+
+def random_randint(shape: tuple[Any, ...], minval: int, maxval: int, seed: Any) -> Any:
+    """int32 draws on [minval, maxval); `seed` as for `keras.random.randint`."""
+    return keras.random.randint(shape, minval, maxval, dtype="int32", seed=seed)
 
 
 class BackendGAN(StepHooks):

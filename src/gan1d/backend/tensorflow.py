@@ -1,4 +1,4 @@
-"""TensorFlow glue: gradients by `GradientTape`, optimizer updates through Keras's variables."""
+"""TensorFlow glue: gradients by `GradientTape`, loops compiled by XLA, Philox draws, Adam on values."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from typing import Any
 import keras
 import tensorflow as tf
 
+from gan1d.backend import adam
 from gan1d.backend.base import StepHooks
-
-# Updates go through the optimizer's variables, so a compiled loop belongs to one GAN.
-PURE_UPDATES = False
 
 
 def value_and_grad(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -24,6 +22,11 @@ def value_and_grad(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def updates_are_pure(optimizer: keras.optimizers.Optimizer, variables: Sequence[keras.Variable]) -> bool:
+    """Whether `apply_gradients` updates this optimizer on values alone (plain Adam)."""
+    return adam.slots(optimizer, variables) is not None
+
+
 def apply_gradients(
     optimizer: keras.optimizers.Optimizer,
     optimizer_values: Sequence[Any],
@@ -31,12 +34,17 @@ def apply_gradients(
     weights: Sequence[Any],
     variables: Sequence[keras.Variable],
 ) -> tuple[list[Any], list[Any]]:
-    """Keras's own update of any optimizer, on values, through its variables.
+    """One update by the Keras optimizer, on values.
 
-    TensorFlow's optimizers refuse `stateless_apply` (for tf.distribute), so the
+    Plain Adam is updated on values (`gan1d.backend.adam`), touching no variable.
+    Any other optimizer goes through Keras's own code, which TensorFlow runs only
+    on variables (its optimizers refuse `stateless_apply`, for tf.distribute): the
     values are assigned to the variables, `apply` updates them, and the new values
     are read back; inside a compiled loop these are in-place writes.
     """
+    layout = adam.slots(optimizer, variables)
+    if layout is not None:
+        return adam.apply(optimizer, layout, optimizer_values, grads, weights)
     for variable, value in zip(variables, weights, strict=True):
         variable.assign(value)
     for variable, value in zip(optimizer.variables, optimizer_values, strict=True):
@@ -47,13 +55,59 @@ def apply_gradients(
 
 
 def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
-    compiled: Callable[..., Any] = tf.function(fn, jit_compile=False, reduce_retracing=True)
+    # XLA: a GAN step is dozens of tiny ops, and fusing them makes the loop about
+    # as fast as a hand-written one (the plain graph runs each op on its own).
+    # No autograph: the code also runs under jax.jit, so it has no Python control
+    # flow on tensors, and converting Keras's layers would take seconds per trace.
+    compiled: Callable[..., Any] = tf.function(fn, jit_compile=True, reduce_retracing=True, autograph=False)
     return compiled
 
 
-# TensorFlow cannot map the loop over a batch of states (the optimizer updates
-# variables in place), so copies of a GAN train one after another.
+# TensorFlow cannot map the loop over a batch of states in one computation, so
+# copies of a GAN train one after another.
 vectorize = None
+
+
+# ----- random draws ------------------------------------------------------------
+#
+# Keras's TensorFlow random ops ask for alg="auto_select", which XLA compiles on a
+# CPU to a generator several times slower than Philox; these draw with Philox.
+# Integer draws are the same with and without XLA; XLA turns the bits into floats
+# its own way, so compiled float draws are another, as deterministic, stream.
+
+
+def _seed(seed: Any) -> Any:
+    """The (2,) seed of one draw: a `SeedGenerator`'s next seed, `[seed, 0]` for an int, or a seed tensor."""
+    if isinstance(seed, keras.random.SeedGenerator):
+        return seed.next()
+    if isinstance(seed, int):
+        return tf.constant([seed, 0], tf.int64)
+    return seed
+
+
+def random_normal(shape: tuple[Any, ...], seed: Any, dtype: str = "float32") -> Any:
+    """Standard-normal draws of `shape`; `seed` as for `keras.random.normal`."""
+    if seed is None:
+        return keras.random.normal(shape, dtype=dtype)
+    return tf.random.stateless_normal(shape, seed=_seed(seed), dtype=dtype, alg="philox")
+
+
+def random_uniform(shape: tuple[Any, ...], minval: float, maxval: float, seed: Any, dtype: str = "float32") -> Any:
+    """Uniform draws on [minval, maxval); `seed` as for `keras.random.uniform`."""
+    if seed is None:
+        return keras.random.uniform(shape, minval, maxval, dtype=dtype)
+    return tf.random.stateless_uniform(
+        shape, seed=_seed(seed), minval=tf.cast(minval, dtype), maxval=tf.cast(maxval, dtype), dtype=dtype, alg="philox"
+    )
+
+
+def random_randint(shape: tuple[Any, ...], minval: int, maxval: int, seed: Any) -> Any:
+    """int32 draws on [minval, maxval); `seed` as for `keras.random.randint`."""
+    if seed is None:
+        return keras.random.randint(shape, minval, maxval, dtype="int32")
+    return tf.random.stateless_uniform(
+        shape, seed=_seed(seed), minval=minval, maxval=maxval, dtype=tf.int32, alg="philox"
+    )
 
 
 class BackendGAN(StepHooks):

@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="train one configuration on many seeds and report the success rate",
         description="Train one configuration on seeds 0..N-1 (together in one computation under JAX) and write "
         "sweep.json, sweep.csv and a grid of final samples. On a curve a seed succeeds when x_w1 <= 0.02 and "
-        "curve_residual <= 0.02; on ring or grid when it captures every mode with at least 90%% of its points "
+        "curve_residual <= 0.02; on ring or grid when it captures every mode with at least 90% of its points "
         "high quality.",
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,

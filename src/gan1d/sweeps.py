@@ -64,6 +64,7 @@ class SweepResult:
     train_seconds: float
     out_dir: Path | None = None
     status: str = "completed"
+    generator: str = "plain"
 
     @property
     def successes(self) -> int:
@@ -91,6 +92,7 @@ class SweepResult:
             "function": self.config.function,
             "domain": list(self.config.domain) if self.config.domain else None,
             "preset": self.config.preset,
+            "generator": self.generator,
             "epochs": self.config.epochs,
             "status": self.status,
             "seeds": len(self.seeds),
@@ -175,6 +177,7 @@ def sweep(
 
     if vectorized and backend.vectorize is None:
         raise Gan1dError("vectorized sweeps need the JAX backend; TensorFlow trains the seeds one after another")
+    generator, _ = config.architecture(distribution)
     mode = "vectorized" if backend.vectorize is not None and vectorized is not False else "sequential"
     size = integer("block", block) if block is not None else (BLOCK if mode == "vectorized" else 1)
     folder = (
@@ -222,6 +225,7 @@ def sweep(
                 train_seconds=train_seconds,
                 out_dir=folder.path if folder is not None else None,
                 status="interrupted" if guard.received is not None else "completed",
+                generator=generator,
             )
             if folder is not None:
                 write_sweep(result, distribution, folder)

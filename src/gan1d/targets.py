@@ -59,6 +59,8 @@ __all__ = [
     "MAX_ABS_VALUE",
     "MIN_DOMAIN_WIDTH",
     "MIN_RELATIVE_WIDTH",
+    "PLAIN_PIECES",
+    "PLAIN_STEEP_SHARE",
     "PLANAR_TARGETS",
     "POOL_SEED",
     "POOL_SIZE",
@@ -347,6 +349,10 @@ JUMP_SHARE = 0.02
 # A stretch of the grid shorter than this share of it between jumps is an isolated
 # value (sign(0) = 0, floor(3*x) at x = 1), not a piece of the curve.
 _MIN_PIECE_SHARE = 1e-3
+# The most monotone pieces, and the smallest steep share, of a curve networks learn
+# from x alone (cube: 3 pieces, steep share 0.195; runge, 0.167, failed 2 of 20 seeds).
+PLAIN_PIECES = 3
+PLAIN_STEEP_SHARE = 0.18
 # Steps smaller than this share of the range do not turn the curve (rounding, flat parts).
 _FLAT_SHARE = 1e-7
 
@@ -401,7 +407,18 @@ class CurveShape:
         # The steepest steps that make half the travel; a jump is a step of no width.
         steepest = climb[: int(np.searchsorted(np.cumsum(climb), travel / 2)) + 1]
         share = float(np.count_nonzero(steepest <= JUMP_SHARE) / (len(y) - 1))
-        return cls(pieces=pieces, jumps=jumps, travel=travel, steep_share=share)
+        return cls(pieces=pieces, jumps=int(jumps), travel=travel, steep_share=share)
+
+    @property
+    def needs_features(self) -> bool:
+        """Whether the networks need Fourier features of x to follow this curve.
+
+        True with more than `PLAIN_PIECES` monotone pieces, any jump, or a steep part
+        (`steep_share` under `PLAIN_STEEP_SHARE`): the shapes on which networks of x
+        alone failed seeds in docs/presets.md. The graph generator then gets
+        `gan1d.config.GRAPH_FREQUENCIES` of them unless `fourier_features` is set.
+        """
+        return self.pieces > PLAIN_PIECES or self.jumps > 0 or self.steep_share < PLAIN_STEEP_SHARE
 
 
 @dataclasses.dataclass(frozen=True)

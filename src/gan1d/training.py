@@ -174,6 +174,13 @@ def resume(run_dir: str | os.PathLike[str] | RunFolder, callbacks: Sequence[Any]
             folder.release()
 
 
+def _generator_kind(gan: Any) -> str:
+    """`"graph"` for a generator that draws x uniformly over the domain, else `"plain"`."""
+    from gan1d.models import UniformX
+
+    return "graph" if any(isinstance(layer, UniformX) for layer in gan.generator.layers) else "plain"
+
+
 def _files_complete(path: Path) -> bool:
     """Whether a run folder's metrics say every file was written."""
     import json
@@ -307,6 +314,7 @@ def _train(
     metrics: dict[str, Any] = {
         "backend": keras.backend.backend(),
         "status": status,
+        "generator": _generator_kind(gan),
         "steps": steps,
         "planned_steps": config.epochs,
         "train_seconds": round(train_seconds, 4),

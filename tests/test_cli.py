@@ -132,6 +132,8 @@ def test_train_writes_the_run_and_summarises_it(cli_run, capsys):
         assert (out / name).is_file()
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["steps"] == 100
+    assert metrics["success"] is False  # 100 epochs are far too few
+    assert metrics["success_thresholds"] == {"x_w1": 0.02, "curve_residual": 0.02}
     with Image.open(out / "training.gif") as gif:
         assert gif.n_frames == 5  # epoch 0, then every 25
     config = json.loads((out / "config.json").read_text())
@@ -161,6 +163,26 @@ def test_show_picks_the_layers_of_the_animation(tmp_path):
     with pytest.raises(SystemExit) as refused:
         main(["train", "--show", "sparkles", "--out", str(tmp_path / "x")])
     assert refused.value.code == 2
+
+
+def test_the_last_line_says_whether_the_run_met_the_success_bar(tmp_path, capsys):
+    args = ["train", "--snapshot-every", "0", "--animation", "none", "--quiet"]
+    assert main([*args, "--epochs", "20", "--out", str(tmp_path / "short")]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    metrics = json.loads((tmp_path / "short" / "metrics.json").read_text())
+    assert metrics["success"] is False  # 20 epochs leave the points far from the curve
+    assert last.startswith("completed: 20 epochs")
+    # The graph generator spreads x evenly from the start: only the residual misses.
+    assert last.split("; no success: ")[1] == f"curve_residual {metrics['curve_residual']:.3g} > 0.02"
+    assert main([*args, "--epochs", "20", "--generator", "plain", "--out", str(tmp_path / "plain")]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    metrics = json.loads((tmp_path / "plain" / "metrics.json").read_text())
+    missed = f"x_w1 {metrics['x_w1']:.3g} > 0.02, curve_residual {metrics['curve_residual']:.3g} > 0.02"
+    assert last.split("; no success: ")[1] == missed
+    assert main([*args, "--out", str(tmp_path / "whole")]) == 0  # the default run converges
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert json.loads((tmp_path / "whole" / "metrics.json").read_text())["success"] is True
+    assert last.endswith("; success: x_w1 <= 0.02, curve_residual <= 0.02")
 
 
 def test_a_config_file_repeats_a_run_and_options_override_it(cli_run, tmp_path, capsys):

@@ -138,3 +138,40 @@ def test_every_field_is_described_for_the_command_line():
         shown = TrainConfig.help(field.name)
         assert shown.help, field.name
     assert TrainConfig.help("activation").choices == ("relu", "leaky_relu", "elu", "tanh", "gelu", "silu")
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"function": "square"}, ("graph", 0)),
+        ({"function": "sine10"}, ("graph", 4)),
+        ({"function": "sign(x)", "domain": (-1, 1)}, ("graph", 4)),
+        ({"function": "x**3 - x", "domain": (-1, 1)}, ("graph", 0)),
+        ({"function": "sine10", "generator": "plain"}, ("plain", 0)),
+        ({"function": "sine10", "fourier_features": 8}, ("graph", 8)),
+        ({"function": "sine10", "generator": "plain", "fourier_features": 2}, ("plain", 2)),
+        ({"function": "square", "fourier_features": 3}, ("graph", 3)),
+        ({"function": "stairs", "preset": "seed"}, ("plain", 0)),
+        ({"function": "stairs", "pack": 2}, ("plain", 0)),
+        ({"function": "ring", "preset": "planar"}, ("plain", 0)),
+        ({"function": "moons"}, ("plain", 0)),
+    ],
+)
+def test_the_architecture_adapts_to_the_curve_and_explicit_settings_win(options, expected):
+    config = TrainConfig.from_preset(**options)
+    assert config.architecture(config.target()) == expected
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"function": "ring", "generator": "graph"}, "for curves"),
+        ({"function": "grid", "fourier_features": 4}, "for curves"),
+        ({"function": "sine10", "generator": "graph", "pack": 2}, "pack=1"),
+        ({"function": "sine10", "fourier_features": -1}, "fourier_features"),
+        ({"function": "sine10", "generator": "wide"}, "generator must be one of"),
+    ],
+)
+def test_bad_architecture_settings_are_refused(options, message):
+    with pytest.raises(Gan1dError, match=message):
+        TrainConfig.from_preset(**options)

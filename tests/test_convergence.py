@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gan1d.sweeps import sweep
+from gan1d.targets import HARD_TARGETS
 
 pytestmark = pytest.mark.slow
 
@@ -16,6 +17,21 @@ pytestmark = pytest.mark.slow
 def test_default_preset_converges_on_every_seed(function, domain):
     result = sweep(function, domain=domain, seeds=3, epochs=5000)
     assert result.successes == 3, result.summary()["runs"]
+
+
+@pytest.mark.parametrize("function", HARD_TARGETS)
+def test_default_adapts_to_the_hard_curves_and_learns_each_on_every_seed(function):
+    # benchmarks/curves.py gives the 20-seed numbers (docs/presets.md); three keep this to minutes.
+    result = sweep(function, seeds=3)
+    assert result.generator == "graph"
+    assert result.successes == 3, result.summary()["runs"]
+    assert result.train_seconds / 3 < 30
+
+
+def test_without_fourier_features_the_hard_curves_are_missed():
+    # What the adaptive default fixes: networks of x alone, on the same budget.
+    assert sweep("stairs", seeds=3, generator="plain").successes == 0
+    assert sweep("sawtooth", seeds=3, fourier_features=0).successes == 0
 
 
 def test_seed_preset_is_the_unreliable_original():

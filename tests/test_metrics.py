@@ -8,7 +8,18 @@ import pytest
 from scipy.stats import wasserstein_distance
 
 from gan1d.errors import Gan1dError
-from gan1d.metrics import coverage, curve_residual, summarize, x_w1
+from gan1d.metrics import (
+    SUCCESS_THRESHOLDS,
+    coverage,
+    curve_residual,
+    judge,
+    meets,
+    misses,
+    success_thresholds,
+    summarize,
+    verdict,
+    x_w1,
+)
 from gan1d.targets import FunctionTarget, target
 
 
@@ -278,3 +289,38 @@ def test_summarize_scores_planar_targets():
     assert summary["modes_captured"] == 25
     moons = target("moons")
     assert set(summarize(moons.sample(500, seed=1), moons)) == {"energy_distance"}
+
+
+def test_success_thresholds_per_kind_of_target() -> None:
+    assert success_thresholds(target("square")) == {"x_w1": 0.02, "curve_residual": 0.02}
+    assert success_thresholds(target("grid")) == {"modes_captured": 25.0, "high_quality": 0.9}
+    assert success_thresholds(target("moons")) == {}
+
+
+def test_meets_and_misses_read_each_bound_its_way() -> None:
+    curve = {"x_w1": 0.02, "curve_residual": 0.021, "energy_distance": 0.1}
+    assert misses(curve, SUCCESS_THRESHOLDS) == ["curve_residual"]
+    assert not meets(curve, SUCCESS_THRESHOLDS)
+    assert meets({**curve, "curve_residual": 0.02}, SUCCESS_THRESHOLDS)
+    # Higher is better for modes and high quality; a missing or nan value misses.
+    grid = {"modes_captured": 25.0, "high_quality": 0.95, "reverse_kl": math.nan}
+    assert meets(grid, {"modes_captured": 25.0, "high_quality": 0.9})
+    assert misses({**grid, "modes_captured": 24.0}, {"modes_captured": 25.0}) == ["modes_captured"]
+    assert misses({}, SUCCESS_THRESHOLDS) == ["x_w1", "curve_residual"]
+    assert not meets({**curve, "curve_residual": 0.0, "energy_distance": math.inf}, SUCCESS_THRESHOLDS)
+
+
+def test_judge_and_verdict_say_whether_a_run_met_the_bar() -> None:
+    square = target("square")
+    x = np.linspace(-0.5, 0.5, 2000)
+    on_curve = summarize(np.stack([x, x**2], axis=1), square)
+    judged = judge(on_curve, square)
+    assert judged == {"success": True, "success_thresholds": {"x_w1": 0.02, "curve_residual": 0.02}}
+    assert verdict({**on_curve, **judged}) == "success: x_w1 <= 0.02, curve_residual <= 0.02"
+    off = summarize(np.stack([x, x**2 + 0.1], axis=1), square)
+    judged = judge(off, square)
+    assert judged["success"] is False
+    assert verdict({**off, **judged}) == f"no success: curve_residual {off['curve_residual']:.3g} > 0.02"
+    grid = {"modes_captured": 24.0, "high_quality": 0.95, "success": False}
+    grid["success_thresholds"] = {"modes_captured": 25.0, "high_quality": 0.9}
+    assert verdict(grid) == "no success: modes_captured 24 < 25"

@@ -8,7 +8,14 @@ import pytest
 
 from gan1d.config import TrainConfig
 from gan1d.errors import Gan1dError
-from gan1d.models import build_discriminator, build_gan, build_generator
+from gan1d.models import (
+    FourierFeatures,
+    UniformX,
+    build_discriminator,
+    build_gan,
+    build_generator,
+    build_graph_generator,
+)
 
 
 def test_seed_recipe_shapes_and_layers():
@@ -117,3 +124,49 @@ def test_the_same_seed_builds_the_same_weights_and_another_seed_others():
         keras.ops.convert_to_numpy(first.generator.weights[0]), keras.ops.convert_to_numpy(other.generator.weights[0])
     )
     assert first.generator.get_config() == other.generator.get_config()  # stable names: same structure, same config
+
+
+def test_uniform_x_spreads_the_first_latent_coordinate_evenly_over_the_domain():
+    noise = np.random.default_rng(0).standard_normal((20_000, 3)).astype("float32")
+    drawn = keras.ops.convert_to_numpy(UniformX(0.0, 3.0)(noise))
+    assert drawn.shape == (20_000, 3)
+    np.testing.assert_array_equal(drawn[:, 1:], noise[:, 1:])
+    assert drawn[:, 0].min() >= 0.0
+    assert drawn[:, 0].max() <= 3.0
+    counts, _ = np.histogram(drawn[:, 0], bins=10, range=(0.0, 3.0))
+    np.testing.assert_allclose(counts / 20_000, 0.1, atol=0.01)
+
+
+def test_fourier_features_of_x_then_the_other_columns():
+    layer = FourierFeatures(-1.0, 3.0, 2, rest_center=1.0, rest_scale=2.0)
+    values = np.array([[1.0, 5.0], [3.0, 1.0]], "float32")  # x' = 0 and 1
+    features = keras.ops.convert_to_numpy(layer(values))
+    expected = [[0.0, 0.0, 0.0, 1.0, 1.0, 2.0], [1.0, 0.0, 0.0, -1.0, 1.0, 0.0]]
+    np.testing.assert_allclose(features, expected, atol=1e-6)
+    assert FourierFeatures.from_config(layer.get_config()).get_config() == layer.get_config()
+
+
+def test_graph_generator_draws_x_by_itself_and_learns_only_y():
+    generator = build_graph_generator((0.0, 3.0), latent_dim=2, hidden_units=(8,), frequencies=3)
+    noise = np.random.default_rng(1).standard_normal((1000, 2)).astype("float32")
+    points = keras.ops.convert_to_numpy(generator(noise))
+    expected_x = keras.ops.convert_to_numpy(UniformX(0.0, 3.0)(noise))[:, 0]
+    np.testing.assert_allclose(points[:, 0], expected_x, rtol=1e-6)
+    # x has no weights behind it: every trainable weight makes y.
+    first = generator.get_layer("hidden_1")
+    assert first.kernel.shape == (1 + 2 * 3 + 1, 8)
+    assert sum(int(np.prod(w.shape)) for w in generator.trainable_weights) == (8 * 8 + 8) + (8 + 1)
+
+
+def test_a_hard_curve_builds_a_graph_gan_whose_discriminator_sees_fourier_features():
+    gan = build_gan(TrainConfig(function="sine10", seed=0))
+    assert isinstance(gan.generator.get_layer("uniform_x"), UniformX)
+    features = gan.discriminator.layers[0]
+    assert isinstance(features, FourierFeatures)
+    assert (features.low, features.high, features.frequencies) == (-1.0, 1.0, 4)
+    assert features.rest_scale == pytest.approx(1.0, abs=1e-3)  # sin(10 x) spans [-1, 1]
+    plain = build_gan(TrainConfig(function="sine10", generator="plain", seed=0))
+    assert not any(isinstance(layer, FourierFeatures) for layer in plain.discriminator.layers)
+    gentle = build_gan(TrainConfig(function="square", seed=0))  # a graph generator of x alone
+    assert gentle.generator.get_layer("x_features").frequencies == 0
+    assert gentle.discriminator.layers[0].frequencies == 0

@@ -16,8 +16,11 @@ import pytest
 from gan1d.errors import Gan1dError
 from gan1d.targets import (
     BUILTIN_TARGETS,
+    EASY_TARGETS,
+    HARD_TARGETS,
     POOL_SEED,
     POOL_SIZE,
+    CurveShape,
     FunctionTarget,
     Target,
     target,
@@ -459,3 +462,50 @@ def test_defined_targets_pass_the_float32_check(expression: str, domain: tuple[f
 def test_domains_too_narrow_to_learn_are_refused(domain: tuple[float, float]) -> None:
     with pytest.raises(Gan1dError, match="at least"):
         target("x", domain=domain)
+
+
+def test_the_hard_set_is_built_in_with_its_domains():
+    assert set(EASY_TARGETS) | set(HARD_TARGETS) == set(BUILTIN_TARGETS)
+    assert not set(EASY_TARGETS) & set(HARD_TARGETS)
+    x = np.array([-0.9, -0.2, 0.0, 0.4, 1.0])
+    np.testing.assert_allclose(target("sine10").f(x), np.sin(10 * x))
+    np.testing.assert_allclose(target("stairs").f(x), np.floor(3 * x))
+    np.testing.assert_allclose(target("step").f(x), np.sign(x))
+    np.testing.assert_allclose(target("runge").f(x), 1 / (1 + 25 * x**2))
+    saw = target("sawtooth")
+    assert saw.domain == (0.0, 3.0)
+    np.testing.assert_allclose(saw.f(np.array([0.5, 1.25, 2.999])), [0.5, 0.25, 0.999])
+
+
+@pytest.mark.parametrize(
+    ("name", "pieces", "jumps"),
+    [
+        ("square", 2, 0),
+        ("exp", 1, 0),
+        ("sine10", 7, 0),
+        ("wave", 8, 0),
+        ("bumps", 6, 0),
+        ("step", 2, 1),  # sign(0) = 0 is one point, not a third piece
+        ("stairs", 6, 5),
+        ("sawtooth", 3, 2),
+    ],
+)
+def test_curve_shape_counts_monotone_pieces_and_jumps(name, pieces, jumps):
+    shape = target(name).shape
+    assert (shape.pieces, shape.jumps) == (pieces, jumps)
+
+
+def test_curve_shape_travel_and_steep_share():
+    line = CurveShape.of(np.linspace(0, 1, 1001))
+    assert (line.pieces, line.jumps, line.steep_share) == (1, 0, pytest.approx(0.5, abs=0.01))
+    assert line.travel == pytest.approx(1.0)
+    assert target("square").shape.travel == pytest.approx(2.0)
+    assert target("steep").shape.steep_share < 0.05
+    assert target("step").shape.steep_share == 0.0  # the jump makes half the travel
+    assert CurveShape.of(np.zeros(100)) == CurveShape(pieces=1, jumps=0, travel=0.0, steep_share=0.5)
+
+
+def test_only_the_hard_curves_need_fourier_features():
+    assert [name for name in BUILTIN_TARGETS if target(name).shape.needs_features] == list(HARD_TARGETS)
+    assert target("sin(30*x)", (-1, 1)).shape.needs_features
+    assert not target("x**3 - x", (-1, 1)).shape.needs_features

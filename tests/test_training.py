@@ -75,6 +75,9 @@ def test_history_csv_and_metrics_json_match_the_result(run):
     assert 0 <= metrics["x_w1"] <= 1
     assert metrics["curve_residual"] >= 0
     assert metrics["train_seconds"] > 0
+    assert metrics["success_thresholds"] == {"x_w1": 0.02, "curve_residual": 0.02}
+    assert metrics["success"] == (metrics["x_w1"] <= 0.02 and metrics["curve_residual"] <= 0.02)
+    assert metrics["generator"] == "graph"
     config = json.loads((run.out_dir / "config.json").read_text())
     assert config["function"] == "square"
     assert config["preset"] == "default"
@@ -271,3 +274,20 @@ def test_overwrite_replaces_only_gan1d_files(tmp_path):
     assert left <= {*RUN_FILES, "notes.txt"}
     # Nothing of the first run that the second did not write stays behind.
     assert not {"training.gif", "quality.csv", "quality.png", "snapshots.npz"} & left
+
+
+def test_a_hard_curve_trains_the_graph_generator_with_features_and_it_saves_and_loads(tmp_path):
+    result = gan1d.train("stairs", out_dir=tmp_path / "stairs", epochs=50, snapshot_every=0, animation="none")
+    metrics = json.loads((tmp_path / "stairs" / "metrics.json").read_text())
+    assert metrics["generator"] == "graph"
+    assert json.loads((tmp_path / "stairs" / "config.json").read_text())["generator"] == "auto"
+    assert result.gan.generator.get_layer("x_features").frequencies == 4
+    points = result.gan.generate(500, seed=1)
+    assert np.all((points[:, 0] >= -1) & (points[:, 0] <= 1))
+    loaded = keras.saving.load_model(tmp_path / "stairs" / "gan.keras", safe_mode=True)
+    np.testing.assert_allclose(loaded.generate(500, seed=1), points, rtol=1e-5, atol=1e-6)
+    generator = keras.saving.load_model(tmp_path / "stairs" / "generator.keras", safe_mode=True)
+    noise = np.random.default_rng(0).standard_normal((8, 2)).astype("float32")
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(generator(noise)), keras.ops.convert_to_numpy(result.gan.generator(noise)), rtol=1e-5
+    )

@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="train one configuration on many seeds and report the success rate",
         description="Train one configuration on seeds 0..N-1 (together in one computation under JAX) and write "
         "sweep.json, sweep.csv and a grid of final samples. On a curve a seed succeeds when x_w1 <= 0.02 and "
-        "curve_residual <= 0.02; on ring or grid when it captures every mode with at least 90%% of its points "
+        "curve_residual <= 0.02; on ring or grid when it captures every mode with at least 90% of its points "
         "high quality.",
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -283,7 +283,9 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _report(result: Any) -> None:
-    """A short summary: where the files are, how the run ended, the key numbers."""
+    """A short summary: where the files are, how the run ended, the key numbers, success or not."""
+    from gan1d.metrics import verdict
+
     for name, path in result.artifacts.items():
         print(f"{name:<16} {path}")
     metrics = result.metrics
@@ -295,6 +297,7 @@ def _report(result: Any) -> None:
     print(
         f"{metrics['status']}: {metrics['steps']} epochs, {metrics['train_seconds']:.1f} s of training; "
         + "  ".join(shown)
+        + f"; {verdict(metrics)}"
     )
 
 

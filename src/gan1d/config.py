@@ -26,6 +26,8 @@ __all__ = [
     "ANIMATIONS",
     "DEFAULT_LAYERS",
     "DEFAULT_PRESET",
+    "GENERATORS",
+    "GRAPH_FREQUENCIES",
     "LAYERS",
     "PRESETS",
     "SCHEDULES",
@@ -40,7 +42,12 @@ LAYERS = ("heatmap", "gradients", "manifold", "losses")
 DEFAULT_LAYERS = ("heatmap", "losses")
 SCHEDULES = ("constant", "cosine")
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "tanh", "gelu", "silu")
+GENERATORS = ("auto", "plain", "graph")
 DEFAULT_PRESET = "default"
+# Sine and cosine pairs of x both networks see with the graph generator on a curve
+# whose shape needs them (`CurveShape.needs_features`), unless set.
+GRAPH_FREQUENCIES = 4
+MAX_FREQUENCIES = 256
 
 # Keras seeds its generators with 32-bit numbers.
 MAX_SEED = 2**32 - 1
@@ -120,6 +127,17 @@ class TrainConfig:
     beta_1: float = _field(0.5, "Adam's first-moment decay", metavar="B")
     schedule: str = _field("cosine", "learning rate: constant, or decayed to 0 by a cosine", choices=SCHEDULES)
     residual: bool = _field(False, "the generator adds its latent vector to its output")
+    generator: str = _field(
+        "auto",
+        "plain (a network makes x and y), graph (x drawn uniformly over the domain, a network makes y from x), "
+        "or auto: graph for a curve, plain for a planar target or with --pack above 1",
+        choices=GENERATORS,
+    )
+    fourier_features: int | None = _field(
+        None,
+        f"sine and cosine pairs of x both networks see (default: {GRAPH_FREQUENCIES} with the graph generator, else 0)",
+        metavar="N",
+    )
     pack: int = _field(1, "points the discriminator judges together (PacGAN)", metavar="N")
     instance_noise: float = _field(
         0.0,
@@ -231,6 +249,29 @@ class TrainConfig:
         """The discriminator's hidden activation."""
         return self.activation if self.discriminator_activation is None else self.discriminator_activation
 
+    def architecture(self, distribution: Target) -> tuple[str, int]:
+        """The generator (`"plain"` or `"graph"`) and Fourier feature count used on `distribution`.
+
+        `generator="auto"` picks the graph generator for a curve when `pack` is 1,
+        else the plain one. `fourier_features=None` gives a graph generator
+        `GRAPH_FREQUENCIES` when the curve's `CurveShape.needs_features` (many turns,
+        a jump or a steep part) and none otherwise, and the plain generator none.
+
+        Raises:
+            Gan1dError: For the graph generator or Fourier features on a planar target.
+        """
+        curve = isinstance(distribution, FunctionTarget)
+        kind = self.generator
+        if kind == "auto":
+            kind = "graph" if curve and self.pack == 1 else "plain"
+        frequencies = self.fourier_features
+        if frequencies is None:
+            hard = isinstance(distribution, FunctionTarget) and distribution.shape.needs_features
+            frequencies = GRAPH_FREQUENCIES if kind == "graph" and hard else 0
+        if not curve and (kind == "graph" or frequencies):
+            raise Gan1dError("the graph generator and Fourier features are for curves (x, f(x)), not planar targets")
+        return kind, frequencies
+
     def target(self) -> Target:
         """The distribution this config trains on.
 
@@ -259,9 +300,10 @@ _FIELDS = {field.name: field for field in dataclasses.fields(TrainConfig)}
 # Settings per preset, on top of the field defaults (which are the `default` preset).
 PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
     {
-        # Tuned on curves: converges on 20/20 seeds of x**2 and on every built-in
-        # (docs/presets.md). Logits, Adam(beta_1=0.5) with a high learning rate
-        # decayed to 0 by a cosine, a 2-D latent and a 2-layer generator.
+        # Tuned on curves (docs/presets.md): logits, Adam(beta_1=0.5) with a high
+        # learning rate decayed to 0 by a cosine, a 2-D latent and a 2-layer
+        # generator. It adapts to the curve: the graph generator on every curve,
+        # with Fourier features of x where the curve's shape needs them.
         "default": {},
         # machinelearningmastery's 1D GAN, as the seed article trains it with fit().
         "seed": {
@@ -274,6 +316,7 @@ PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
             "logits": False,
             "beta_1": 0.9,
             "schedule": "constant",
+            "generator": "plain",
         },
         # The planar mode-collapse benchmarks, ring and grid (docs/presets.md).
         "planar": {
@@ -286,6 +329,7 @@ PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
             "discriminator_activation": "leaky_relu",
             "normalize": True,
             "residual": True,
+            "generator": "plain",
         },
     }
 )
@@ -325,6 +369,10 @@ def _validated(config: TrainConfig) -> dict[str, Any]:
         values["discriminator_learning_rate"] = real(
             "discriminator_learning_rate", config.discriminator_learning_rate, positive=True
         )
+    if config.fourier_features is not None:
+        values["fourier_features"] = integer("fourier_features", config.fourier_features, 0, MAX_FREQUENCIES)
+    if values["pack"] > 1 and (config.generator == "graph" or config.fourier_features):
+        raise Gan1dError("the graph generator and Fourier features judge points one by one; they need pack=1")
     values["instance_noise"] = real("instance_noise", config.instance_noise)
     values["beta_1"] = real("beta_1", config.beta_1)
     if not values["beta_1"] < 1:
@@ -333,7 +381,7 @@ def _validated(config: TrainConfig) -> dict[str, Any]:
         value = getattr(config, name)
         if not isinstance(value, bool):
             raise Gan1dError(f"{name} must be true or false, got {value!r}")
-    for name in ("activation", "discriminator_activation", "schedule", "animation", "preset"):
+    for name in ("activation", "discriminator_activation", "schedule", "generator", "animation", "preset"):
         value = getattr(config, name)
         choices = TrainConfig.help(name).choices or ()
         if name == "discriminator_activation" and value is None:
@@ -342,6 +390,9 @@ def _validated(config: TrainConfig) -> dict[str, Any]:
             raise Gan1dError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
     values["show"] = layer_names(config.show)
     values["function"], values["domain"] = _target_fields(config.function, config.domain)
+    planar = values["domain"] is None and not values["function"].startswith(_PYTHON_TARGET)
+    if planar and (config.generator == "graph" or config.fourier_features):
+        raise Gan1dError(f"the graph generator and Fourier features are for curves, not {values['function']!r}")
     return values
 
 

@@ -186,6 +186,8 @@ class GAN(BackendGAN):
 
     @classmethod
     def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> GAN:
+        import gan1d.models  # noqa: F401  (registers the graph generator's layers)
+
         config = dict(config)
         for name in ("discriminator", "generator"):
             config[name] = keras.saving.deserialize_keras_object(config[name], custom_objects=custom_objects)

@@ -18,12 +18,19 @@ Three numbers, each scale-free so that runs on different targets compare:
 
 Generated points containing nan or inf (a diverged generator) give nan for every
 metric instead of an error, so a training log can record the failure.
+
+A run *succeeds* when its metrics meet its target's thresholds
+(`success_thresholds`): on a curve ``x_w1 <= 0.02`` and ``curve_residual <= 0.02``;
+on a Gaussian mixture every mode captured and ``high_quality >= 0.9``. `meets`
+decides it, for one run (`gan1d.train`) and for each seed of a sweep alike.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from scipy.spatial.distance import cdist
@@ -33,14 +40,30 @@ from gan1d.errors import Gan1dError
 from gan1d.targets import FunctionTarget, MixtureTarget, Target
 
 __all__ = [
+    "HIGHER_IS_BETTER",
+    "MIXTURE_THRESHOLDS",
+    "SUCCESS_THRESHOLDS",
     "coverage",
     "curve_residual",
     "discriminator_accuracy",
     "energy_distance",
+    "judge",
+    "meets",
+    "misses",
     "mode_metrics",
+    "success_thresholds",
     "summarize",
+    "verdict",
     "x_w1",
 ]
+
+# A run succeeds when every listed metric meets its threshold: at most the value,
+# or at least it for the metrics in HIGHER_IS_BETTER.
+# On a curve: close to uniform in x, and on the curve.
+SUCCESS_THRESHOLDS: Mapping[str, float] = {"x_w1": 0.02, "curve_residual": 0.02}
+# On a Gaussian mixture: no mode dropped (added per target) and few points off the modes.
+MIXTURE_THRESHOLDS: Mapping[str, float] = {"high_quality": 0.9}
+HIGHER_IS_BETTER = frozenset({"coverage", "high_quality", "modes_captured"})
 
 
 def _check(generated: object, target: object) -> np.ndarray | None:
@@ -289,3 +312,69 @@ def mode_metrics(generated: np.ndarray, target: MixtureTarget) -> dict[str, floa
         "high_quality": float(good.mean()),
         "reverse_kl": reverse_kl,
     }
+
+
+def success_thresholds(target: Target) -> dict[str, float]:
+    """The success bar of a target: `SUCCESS_THRESHOLDS` on a curve; on a mixture
+    every mode captured plus `MIXTURE_THRESHOLDS`; elsewhere none (finite points succeed)."""
+    if isinstance(target, FunctionTarget):
+        return dict(SUCCESS_THRESHOLDS)
+    if isinstance(target, MixtureTarget):
+        return {"modes_captured": float(len(target.means)), **MIXTURE_THRESHOLDS}
+    return {}
+
+
+def _value(scores: Mapping[str, float | None], name: str) -> float:
+    value = scores.get(name)
+    return math.nan if value is None else float(value)
+
+
+def _meets(name: str, value: float, limit: float) -> bool:
+    return math.isfinite(value) and (value >= limit if name in HIGHER_IS_BETTER else value <= limit)
+
+
+def misses(scores: Mapping[str, float | None], thresholds: Mapping[str, float]) -> list[str]:
+    """The metrics of `scores` that miss their threshold (a missing or non-finite value misses).
+
+    Args:
+        scores: Metric name -> value, as `summarize` returns them (None counts as not finite).
+        thresholds: Metric name -> the worst value that counts as a success (a lower
+            bound for the metrics in `HIGHER_IS_BETTER`, else an upper bound).
+
+    Returns:
+        The names that miss, in the order of `thresholds`.
+    """
+    return [name for name, limit in thresholds.items() if not _meets(name, _value(scores, name), limit)]
+
+
+def meets(scores: Mapping[str, float | None], thresholds: Mapping[str, float]) -> bool:
+    """Whether `scores` meet every threshold, with every score finite (`reverse_kl` may be nan)."""
+    finite = all(math.isfinite(_value(scores, name)) for name in scores if name != "reverse_kl")
+    return finite and not misses(scores, thresholds)
+
+
+def verdict(run_metrics: Mapping[str, Any]) -> str:
+    """A run's `success` entry in words, from `metrics.json`'s values.
+
+    Returns:
+        E.g. ``"success: x_w1 <= 0.02, curve_residual <= 0.02"`` or
+        ``"no success: curve_residual 0.045 > 0.02"``.
+    """
+    thresholds: Mapping[str, float] = run_metrics["success_thresholds"]
+    if run_metrics["success"]:
+        bar = [f"{name} {'>=' if name in HIGHER_IS_BETTER else '<='} {limit:g}" for name, limit in thresholds.items()]
+        return f"success: {', '.join(bar) or 'finite points'}"
+    missed = []
+    for name in misses(run_metrics, thresholds):
+        value = _value(run_metrics, name)
+        if math.isfinite(value):
+            missed.append(f"{name} {value:.3g} {'<' if name in HIGHER_IS_BETTER else '>'} {thresholds[name]:g}")
+        else:
+            missed.append(f"{name} not finite")
+    return f"no success: {', '.join(missed) or 'points not finite'}"
+
+
+def judge(scores: Mapping[str, float | None], target: Target) -> dict[str, bool | dict[str, float]]:
+    """A run's `success` (bool) and its `success_thresholds`, the entries `metrics.json` carries."""
+    thresholds = success_thresholds(target)
+    return {"success": meets(scores, thresholds), "success_thresholds": thresholds}

@@ -4,15 +4,23 @@
 (machinelearningmastery's 1D GAN); `build_gan` builds both from a config, with
 their optimizers and loss. Layers get stable names, so two networks built alike
 have the same configuration.
+
+`build_graph_generator` is the generator of a function's graph: it draws x
+uniformly over the domain from the first latent coordinate, as the target does,
+and learns y from features of x and the other latent coordinates. It and the
+discriminator can see x through `FourierFeatures`, which a small ReLU network
+needs to follow a curve that turns many times or jumps (docs/presets.md).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import keras
 import numpy as np
+from keras import ops
 
 from gan1d.checks import integer, real
 from gan1d.errors import Gan1dError
@@ -22,7 +30,100 @@ if TYPE_CHECKING:
     from gan1d.gan import GAN
     from gan1d.targets import Target
 
-__all__ = ["build_discriminator", "build_gan", "build_generator", "generate"]
+__all__ = [
+    "FourierFeatures",
+    "GraphPoint",
+    "UniformX",
+    "build_discriminator",
+    "build_gan",
+    "build_generator",
+    "build_graph_generator",
+    "generate",
+]
+
+
+@keras.saving.register_keras_serializable(package="gan1d")
+class UniformX(keras.layers.Layer):
+    """Standard-normal noise `(n, d)` -> the same noise with its first coordinate uniform on [low, high].
+
+    The first coordinate goes through the normal distribution function, which makes
+    it uniform on [0, 1], and is then stretched over the domain; the others pass
+    through unchanged. It has no weights.
+    """
+
+    def __init__(self, low: float, high: float, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.low, self.high = float(low), float(high)
+
+    def call(self, noise: Any) -> Any:
+        uniform = 0.5 * (1.0 + ops.erf(noise[:, :1] / math.sqrt(2.0)))
+        return ops.concatenate([self.low + (self.high - self.low) * uniform, noise[:, 1:]], axis=1)
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "low": self.low, "high": self.high}
+
+
+@keras.saving.register_keras_serializable(package="gan1d")
+class FourierFeatures(keras.layers.Layer):
+    """Values `(n, d)` whose first column is x on [low, high] -> features `(n, 1 + 2 * frequencies + d - 1)`.
+
+    x is mapped to x' in [-1, 1] and given as x', sin(pi k x') and cos(pi k x') for
+    k = 1..frequencies; the other columns follow, shifted by `rest_center` and
+    divided by `rest_scale` (for a discriminator: y brought to about [-1, 1]). It
+    has no weights.
+    """
+
+    def __init__(
+        self,
+        low: float,
+        high: float,
+        frequencies: int,
+        rest_center: float = 0.0,
+        rest_scale: float = 1.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.low, self.high = float(low), float(high)
+        self.frequencies = integer("frequencies", frequencies, 0)
+        self.rest_center, self.rest_scale = float(rest_center), real("rest_scale", rest_scale, positive=True)
+
+    def call(self, values: Any) -> Any:
+        x = (values[:, :1] - (self.low + self.high) / 2) / ((self.high - self.low) / 2)
+        parts = [x]
+        if self.frequencies:
+            angles = x * ops.convert_to_tensor(np.pi * np.arange(1, self.frequencies + 1, dtype="float32")[None, :])
+            parts += [ops.sin(angles), ops.cos(angles)]
+        parts.append((values[:, 1:] - self.rest_center) / self.rest_scale)
+        return ops.concatenate(parts, axis=1)
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        width = input_shape[-1]
+        return (*input_shape[:-1], None if width is None else width + 2 * self.frequencies)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "low": self.low,
+            "high": self.high,
+            "frequencies": self.frequencies,
+            "rest_center": self.rest_center,
+            "rest_scale": self.rest_scale,
+        }
+
+
+@keras.saving.register_keras_serializable(package="gan1d")
+class GraphPoint(keras.layers.Layer):
+    """`[noise whose first column is x, y]` -> points `(x, y)`. It has no weights."""
+
+    def call(self, inputs: Sequence[Any]) -> Any:
+        noise, y = inputs
+        return ops.concatenate([noise[:, :1], y], axis=1)
+
+    def compute_output_shape(self, input_shape: Sequence[tuple[int | None, ...]]) -> tuple[int | None, ...]:
+        return (input_shape[0][0], 2)
 
 
 def _check_units(hidden_units: object, what: str) -> tuple[int, ...]:
@@ -98,6 +199,55 @@ def build_generator(
     return keras.Model(noise, x, name=name)
 
 
+def build_graph_generator(
+    domain: tuple[float, float],
+    latent_dim: int = 2,
+    hidden_units: Sequence[int] = (32, 32),
+    *,
+    frequencies: int = 4,
+    activation: str = "leaky_relu",
+    kernel_initializer: str = "he_uniform",
+    output_scale: float = 1.0,
+    name: str = "generator",
+) -> keras.Model:
+    """Builds a generator of a function's graph: latent noise `(n, latent_dim)` -> points `(x, y)`.
+
+    x is the first latent coordinate made uniform over `domain` (`UniformX`), as a
+    curve target draws it, and is not trained; y is a network of `FourierFeatures`
+    of x and the other latent coordinates. Nothing in it knows the function: y
+    learns only from the discriminator's gradient, like any generator's output.
+
+    Args:
+        domain: (lo, hi), the x range of the curve.
+        latent_dim: Size of the latent noise vector, at least 1.
+        hidden_units: Width of each hidden Dense layer of y's network.
+        frequencies: Sine and cosine pairs of x the network sees (0: x alone).
+        activation: Activation of the hidden layers.
+        kernel_initializer: Initializer of the hidden layers.
+        output_scale: Multiplies y (a `Rescaling` layer when not 1).
+        name: Model name.
+
+    Returns:
+        A built functional `keras.Model`.
+
+    Raises:
+        Gan1dError: If a size is not positive or the domain is empty.
+    """
+    latent_dim = integer("latent_dim", latent_dim)
+    lo, hi = real("domain", domain[0], signed=True), real("domain", domain[1], signed=True)
+    if not hi > lo:
+        raise Gan1dError(f"the domain must have lo < hi, got {domain!r}")
+    noise = keras.Input((latent_dim,), name="noise")
+    drawn = UniformX(lo, hi, name="uniform_x")(noise)
+    h = FourierFeatures(lo, hi, frequencies, name="x_features")(drawn)
+    for i, u in enumerate(_check_units(hidden_units, "generator"), 1):
+        h = keras.layers.Dense(u, activation=activation, kernel_initializer=kernel_initializer, name=f"hidden_{i}")(h)
+    y = keras.layers.Dense(1, name="output")(h)
+    if output_scale != 1.0:
+        y = keras.layers.Rescaling(real("output_scale", output_scale, positive=True), name="output_scale")(y)
+    return keras.Model(noise, GraphPoint(name="point")([drawn, y]), name=name)
+
+
 def build_discriminator(
     input_dim: int = 2,
     hidden_units: Sequence[int] = (25,),
@@ -106,6 +256,7 @@ def build_discriminator(
     kernel_initializer: str = "he_uniform",
     output_activation: str | None = "sigmoid",
     input_scale: float = 1.0,
+    features: FourierFeatures | None = None,
     name: str = "discriminator",
 ) -> keras.Sequential:
     """Builds the discriminator: points `(n, input_dim)` -> one score per point `(n, 1)`.
@@ -120,6 +271,8 @@ def build_discriminator(
             `BinaryCrossentropy(from_logits=True)`).
         input_scale: Divides the input (a first `Rescaling` layer when not 1), so
             that points of that size reach the hidden layers unit-sized.
+        features: A first layer that turns each point `(x, y)` into features
+            (`FourierFeatures`); it replaces `input_scale`.
         name: Model name.
 
     Returns:
@@ -130,7 +283,9 @@ def build_discriminator(
     """
     input_dim = integer("input_dim", input_dim)
     layers: list[keras.layers.Layer] = [keras.Input((input_dim,), name="points")]
-    if input_scale != 1.0:
+    if features is not None:
+        layers.append(features)
+    elif input_scale != 1.0:
         layers.append(keras.layers.Rescaling(1.0 / real("input_scale", input_scale, positive=True), name="input_scale"))
     layers += [
         keras.layers.Dense(u, activation=activation, kernel_initializer=kernel_initializer, name=f"hidden_{i}")
@@ -166,26 +321,46 @@ def build_gan(config: TrainConfig, seed: int | None = None, *, distribution: Tar
     """
     from gan1d.environment import seed_everything
     from gan1d.gan import GAN
+    from gan1d.targets import FunctionTarget
 
     seed = config.seed if seed is None else seed
     seed_everything(seed)
-    size = 1.0
-    if config.normalize or config.instance_noise:
-        size = (distribution if distribution is not None else config.target()).scale
+    target = distribution if distribution is not None else config.target()
+    size = target.scale if config.normalize or config.instance_noise else 1.0
     scale = size if config.normalize else 1.0
-    generator = build_generator(
-        config.latent_dim,
-        config.generator_units,
-        activation=config.activation,
-        output_scale=scale,
-        residual=config.residual,
-    )
+    generator_kind, frequencies = config.architecture(target)
+    features = None
+    if generator_kind == "graph" or frequencies:
+        assert isinstance(target, FunctionTarget)  # architecture() allows features only on curves
+        (y_low, y_high) = target.y_range
+        features = FourierFeatures(
+            *target.domain, frequencies, (y_low + y_high) / 2, max((y_high - y_low) / 2, 1e-6), name="x_features"
+        )
+    if generator_kind == "graph":
+        assert isinstance(target, FunctionTarget)
+        generator = build_graph_generator(
+            target.domain,
+            config.latent_dim,
+            config.generator_units,
+            frequencies=frequencies,
+            activation=config.activation,
+            output_scale=scale,
+        )
+    else:
+        generator = build_generator(
+            config.latent_dim,
+            config.generator_units,
+            activation=config.activation,
+            output_scale=scale,
+            residual=config.residual,
+        )
     discriminator = build_discriminator(
         2 * config.pack,
         config.discriminator_units,
         activation=config.d_activation,
         output_activation=None if config.logits else "sigmoid",
         input_scale=scale,
+        features=features,
     )
     noise = None
     if config.instance_noise:

@@ -447,7 +447,8 @@ def load_gan(path: str | os.PathLike[str]) -> Any:
     """
     import keras
 
-    import gan1d.gan  # noqa: F401  (registers the GAN class for deserialising)
+    import gan1d.gan  # registers the GAN class for deserialising
+    import gan1d.models  # noqa: F401  (registers the graph generator's layers)
 
     try:
         return keras.saving.load_model(path, safe_mode=True)

@@ -17,8 +17,9 @@ from gan1d.checks import integer
 from gan1d.config import MAX_SEED, TrainConfig
 from gan1d.errors import Gan1dError, RunInterrupted
 from gan1d.interrupts import SignalGuard
+from gan1d.metrics import HIGHER_IS_BETTER, MIXTURE_THRESHOLDS, SUCCESS_THRESHOLDS, meets, success_thresholds
 from gan1d.runs import RunFolder, write_csv, write_json
-from gan1d.targets import FunctionTarget, MixtureTarget, Target
+from gan1d.targets import Target
 from gan1d.training import METRIC_POINTS, METRIC_SEED
 
 __all__ = [
@@ -35,14 +36,6 @@ __all__ = [
     "sweep",
     "train_and_score",
 ]
-
-# A run succeeds when every listed metric meets its threshold: at most the value,
-# or at least it for the metrics in HIGHER_IS_BETTER.
-# On a curve: close to uniform in x, and on the curve.
-SUCCESS_THRESHOLDS: Mapping[str, float] = {"x_w1": 0.02, "curve_residual": 0.02}
-# On a Gaussian mixture: no mode dropped (added per target) and few points off the modes.
-MIXTURE_THRESHOLDS: Mapping[str, float] = {"high_quality": 0.9}
-HIGHER_IS_BETTER = frozenset({"coverage", "high_quality", "modes_captured"})
 
 # Most seeds one sweep takes: each needs its own networks built on the host first.
 MAX_SEEDS = 10_000
@@ -76,6 +69,7 @@ class SweepResult:
     train_seconds: float
     out_dir: Path | None = None
     status: str = "completed"
+    generator: str = "plain"
 
     @property
     def successes(self) -> int:
@@ -101,6 +95,7 @@ class SweepResult:
             "function": self.config.function,
             "domain": list(self.config.domain) if self.config.domain else None,
             "preset": self.config.preset,
+            "generator": self.generator,
             "epochs": self.config.epochs,
             "status": self.status,
             "seeds": len(self.seeds),
@@ -173,6 +168,7 @@ def sweep(
 
     if vectorized and backend.vectorize is None:
         raise Gan1dError("vectorized sweeps need the JAX backend; TensorFlow trains the seeds one after another")
+    generator, _ = config.architecture(distribution)
     mode = "vectorized" if backend.vectorize is not None and vectorized is not False else "sequential"
     size = integer("block", block) if block is not None else (BLOCK if mode == "vectorized" else 1)
     folder = (
@@ -212,6 +208,7 @@ def sweep(
                 train_seconds=train_seconds,
                 out_dir=folder.path if folder is not None else None,
                 status="interrupted" if guard.received is not None else "completed",
+                generator=generator,
             )
             if folder is not None:
                 write_sweep(result, distribution, folder)
@@ -369,23 +366,13 @@ def _seed_list(seeds: object) -> list[int]:
 
 
 def default_thresholds(distribution: Target) -> dict[str, float]:
-    """The success bar of a target: `SUCCESS_THRESHOLDS` on a curve; on a mixture
-    every mode captured plus `MIXTURE_THRESHOLDS`; elsewhere none (finite points succeed)."""
-    if isinstance(distribution, FunctionTarget):
-        return dict(SUCCESS_THRESHOLDS)
-    if isinstance(distribution, MixtureTarget):
-        return {"modes_captured": float(len(distribution.means)), **MIXTURE_THRESHOLDS}
-    return {}
+    """The success bar of a target (`gan1d.metrics.success_thresholds`)."""
+    return success_thresholds(distribution)
 
 
 def succeeded(scores: Mapping[str, float], thresholds: Mapping[str, float]) -> bool:
-    """Whether a run's metrics are finite (`reverse_kl` may be NaN) and meet every threshold."""
-    finite = all(math.isfinite(value) for name, value in scores.items() if name != "reverse_kl")
-    return finite and all(_meets(name, scores[name], limit) for name, limit in thresholds.items())
-
-
-def _meets(name: str, value: float, limit: float) -> bool:
-    return math.isfinite(value) and (value >= limit if name in HIGHER_IS_BETTER else value <= limit)
+    """Whether a run's metrics are finite (`reverse_kl` may be NaN) and meet every threshold (`gan1d.metrics.meets`)."""
+    return meets(scores, thresholds)
 
 
 def describe_run(run: Mapping[str, Any]) -> str:

@@ -16,6 +16,19 @@ Built-in targets (name: expression on its default domain):
 - `exp`: `exp(x)` on [0, 1]
 - `sqrt`: `sqrt(x)` on [0, 1]
 
+and the harder curves a user types next (`HARD_TARGETS`): oscillating, steep, kinked
+and discontinuous.
+
+- `sine6`: `sin(6*x)` on [-1, 1]
+- `sine10`: `sin(10*x)` on [-1, 1]
+- `wave`: `x*sin(8*x)` on [-1, 1]
+- `runge`: `1/(1+25*x**2)` on [-1, 1]
+- `steep`: `tanh(20*x)` on [-1, 1]
+- `bumps`: `abs(sin(4*x))` on [-1, 1]
+- `step`: `sign(x)` on [-1, 1]
+- `stairs`: `floor(3*x)` on [-1, 1]
+- `sawtooth`: `x - floor(x)` on [0, 3]
+
 Any other string is read as an expression in `x` (see `gan1d.expressions`); its
 default domain is [-0.5, 0.5]. A Python callable `f(x) -> y` on float64 numpy
 arrays is accepted too.
@@ -40,12 +53,18 @@ from gan1d.expressions import EXPRESSION_CONSTANTS, ParsedExpression, parse_expr
 __all__ = [
     "BUILTIN_TARGETS",
     "DEFAULT_DOMAIN",
+    "EASY_TARGETS",
+    "HARD_TARGETS",
+    "JUMP_SHARE",
     "MAX_ABS_VALUE",
     "MIN_DOMAIN_WIDTH",
     "MIN_RELATIVE_WIDTH",
+    "PLAIN_PIECES",
+    "PLAIN_STEEP_SHARE",
     "PLANAR_TARGETS",
     "POOL_SEED",
     "POOL_SIZE",
+    "CurveShape",
     "FunctionTarget",
     "MixtureTarget",
     "MoonsTarget",
@@ -62,9 +81,38 @@ BUILTIN_TARGETS: Mapping[str, tuple[str, tuple[float, float]]] = MappingProxyTyp
         "gauss": ("exp(-8*x**2)", (-1.0, 1.0)),
         "exp": ("exp(x)", (0.0, 1.0)),
         "sqrt": ("sqrt(x)", (0.0, 1.0)),
+        "sine6": ("sin(6*x)", (-1.0, 1.0)),
+        "sine10": ("sin(10*x)", (-1.0, 1.0)),
+        "wave": ("x*sin(8*x)", (-1.0, 1.0)),
+        "runge": ("1/(1+25*x**2)", (-1.0, 1.0)),
+        "steep": ("tanh(20*x)", (-1.0, 1.0)),
+        "bumps": ("abs(sin(4*x))", (-1.0, 1.0)),
+        "step": ("sign(x)", (-1.0, 1.0)),
+        "stairs": ("floor(3*x)", (-1.0, 1.0)),
+        "sawtooth": ("x - floor(x)", (0.0, 3.0)),
     }
 )
 """Built-in target name -> (expression, default domain)."""
+
+EASY_TARGETS: tuple[str, ...] = ("square", "cube", "sine", "abs", "gauss", "exp", "sqrt")
+"""The first built-ins: smooth curves with at most three monotone pieces."""
+
+HARD_TARGETS: tuple[str, ...] = (
+    "sine6",
+    "sine10",
+    "wave",
+    "runge",
+    "steep",
+    "bumps",
+    "step",
+    "stairs",
+    "sawtooth",
+)
+"""The harder benchmark: oscillating, peaked, steep, kinked and discontinuous curves.
+
+On a discontinuous curve a run succeeds with points on each piece and none on the
+jumps, which `curve_residual` scores.
+"""
 
 DEFAULT_DOMAIN: tuple[float, float] = (-0.5, 0.5)
 """Domain of expressions and callables when none is given."""
@@ -295,6 +343,84 @@ def _zoomed(
 _CHECKED_EXPRESSIONS: dict[tuple[str, tuple[float, float]], tuple[float, float]] = {}
 
 
+# A step of f between neighbouring grid points larger than this share of its range is
+# a jump; tanh(20*x) on [-1, 1], the steepest smooth benchmark, climbs 0.2% per step.
+JUMP_SHARE = 0.02
+# A stretch of the grid shorter than this share of it between jumps is an isolated
+# value (sign(0) = 0, floor(3*x) at x = 1), not a piece of the curve.
+_MIN_PIECE_SHARE = 1e-3
+# The most monotone pieces, and the smallest steep share, of a curve networks learn
+# from x alone (cube: 3 pieces, steep share 0.195; runge, 0.167, failed 2 of 20 seeds).
+PLAIN_PIECES = 3
+PLAIN_STEEP_SHARE = 0.18
+# Steps smaller than this share of the range do not turn the curve (rounding, flat parts).
+_FLAT_SHARE = 1e-7
+
+
+@dataclasses.dataclass(frozen=True)
+class CurveShape:
+    """How much curve there is to learn, measured on `f` over a dense grid of the domain.
+
+    Attributes:
+        pieces: Monotone pieces of the curve: each turn and each jump starts a new one
+            (`x**2`: 2, `sin(10*x)` on [-1, 1]: 7, `floor(3*x)` on [-1, 1]: 6).
+        jumps: Discontinuities: steps larger than `JUMP_SHARE` of f's range between
+            neighbouring grid points (an isolated value such as `sign(0)` is not a piece).
+        travel: How far the curve climbs and falls in all, in units of its range
+            (1 for a monotone curve, 2 for `x**2`, jumps included).
+        steep_share: The share of the domain over which f makes the steepest half of
+            its travel (0.5 for a straight line, 0.03 for `tanh(20*x)` on [-1, 1], 0
+            when a jump makes half of it).
+    """
+
+    pieces: int
+    jumps: int
+    travel: float
+    steep_share: float
+
+    @classmethod
+    def of(cls, y: np.ndarray) -> CurveShape:
+        """The shape of a curve from its values `y` on an evenly spaced grid of the domain."""
+        y = np.asarray(y, dtype=np.float64)
+        low, high = float(np.min(y)), float(np.max(y))
+        if not high - low > 1e-9 * max(1.0, abs(low), abs(high)):
+            return cls(pieces=1, jumps=0, travel=0.0, steep_share=0.5)
+        steps = np.diff(y) / (high - low)
+        # Stretches between jumps; those too short to be a piece are left out.
+        cuts = np.flatnonzero(np.abs(steps) > JUMP_SHARE)
+        starts, ends = np.concatenate([[0], cuts + 1]), np.concatenate([cuts, [len(y) - 1]])
+        keep = ends - starts + 1 >= max(2, _MIN_PIECE_SHARE * len(y))
+        stretches = list(zip(starts[keep], ends[keep], strict=True))
+        pieces = jumps = 0
+        climbs = []
+        for i, (start, end) in enumerate(stretches):
+            inside = steps[start:end]
+            moving = np.sign(inside[np.abs(inside) > _FLAT_SHARE])
+            pieces += 1 + int(np.count_nonzero(moving[1:] != moving[:-1]))
+            climbs.append(np.abs(inside))
+            if i:
+                gap = abs(y[start] - y[stretches[i - 1][1]]) / (high - low)
+                jumps += gap > JUMP_SHARE
+                climbs.append(np.array([gap]) if gap > JUMP_SHARE else np.abs(inside[:0]))
+        climb = np.sort(np.concatenate(climbs))[::-1]
+        travel = float(np.sum(climb))
+        # The steepest steps that make half the travel; a jump is a step of no width.
+        steepest = climb[: int(np.searchsorted(np.cumsum(climb), travel / 2)) + 1]
+        share = float(np.count_nonzero(steepest <= JUMP_SHARE) / (len(y) - 1))
+        return cls(pieces=pieces, jumps=int(jumps), travel=travel, steep_share=share)
+
+    @property
+    def needs_features(self) -> bool:
+        """Whether the networks need Fourier features of x to follow this curve.
+
+        True with more than `PLAIN_PIECES` monotone pieces, any jump, or a steep part
+        (`steep_share` under `PLAIN_STEEP_SHARE`): the shapes on which networks of x
+        alone failed seeds in docs/presets.md. The graph generator then gets
+        `gan1d.config.GRAPH_FREQUENCIES` of them unless `fourier_features` is set.
+        """
+        return self.pieces > PLAIN_PIECES or self.jumps > 0 or self.steep_share < PLAIN_STEEP_SHARE
+
+
 @dataclasses.dataclass(frozen=True)
 class FunctionTarget(Target):
     """Points (x, f(x)) with x uniform on ``domain``.
@@ -450,6 +576,11 @@ class FunctionTarget(Target):
     def curve(self, n: int = 400) -> tuple[np.ndarray, np.ndarray] | None:
         xs = np.linspace(*self.domain, n)
         return xs, self.f(xs)
+
+    @functools.cached_property
+    def shape(self) -> CurveShape:
+        """How much curve there is to learn (`CurveShape`), from f on 10_001 points of the domain."""
+        return CurveShape.of(self.f(np.linspace(*self.domain, _GRID_POINTS)))
 
     @property
     def y_range(self) -> tuple[float, float]:

@@ -202,6 +202,13 @@ def resume(run_dir: str | os.PathLike[str] | RunFolder, callbacks: Sequence[Any]
             folder.release()
 
 
+def _generator_kind(gan: Any) -> str:
+    """`"graph"` for a generator that draws x uniformly over the domain, else `"plain"`."""
+    from gan1d.models import UniformX
+
+    return "graph" if any(isinstance(layer, UniformX) for layer in gan.generator.layers) else "plain"
+
+
 def _files_complete(path: Path) -> bool:
     """Whether a run folder's metrics say every file was written."""
     import json
@@ -340,6 +347,7 @@ def _train(
     metrics: dict[str, Any] = {
         "backend": keras.backend.backend(),
         "status": status,
+        "generator": _generator_kind(gan),
         "steps": steps,
         "planned_steps": config.epochs,
         "train_seconds": round(train_seconds, 4),
@@ -350,7 +358,11 @@ def _train(
     if steps:
         metrics["final_d_loss"] = losses["d_loss"][-1]
         metrics["final_g_loss"] = losses["g_loss"][-1]
-    metrics.update(quality(gan.generate(METRIC_POINTS, seed=METRIC_SEED), distribution))
+    from gan1d.metrics import judge
+
+    scores = quality(gan.generate(METRIC_POINTS, seed=METRIC_SEED), distribution)
+    metrics.update(scores)
+    metrics.update(judge(scores, distribution))
     accuracy = snapshotter.discriminator_accuracy if snapshotter else []
     if accuracy:
         _, metrics["d_accuracy_real"], metrics["d_accuracy_generated"] = accuracy[-1]

@@ -392,3 +392,29 @@ def test_a_signal_stops_the_block_under_way_and_keeps_the_finished_ones(tmp_path
     trials = read_trials(out)
     assert trials[: len(kept)] == kept
     assert len({key(t) for t in trials}) == 8
+
+
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("127.0.0.1:{port}", "nothing answers there"),
+        ("ray://127.0.0.1:{port}", "nothing answers there"),
+        ("nonsense", "is not 'auto' or an address"),
+    ],
+)
+def test_a_ray_address_that_does_not_answer_gets_one_line_and_no_folder(tmp_path, capsys, address, message):
+    pytest.importorskip("ray", reason='Ray is not installed: pip install "gan1d[ray]"')
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(TINY_TOML)
+    out = tmp_path / "out"
+    assert main(["study", str(spec), "--out", str(out), "--ray", address.format(port=port)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1, error
+    assert error.startswith("gan1d: error: ")
+    assert message in error, error
+    assert not out.exists()

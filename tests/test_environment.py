@@ -37,6 +37,29 @@ def test_tensorflow_s_xla_cache_is_named_before_tensorflow_loads(tmp_path):
     assert imported == "False"
 
 
+def test_no_tensorflow_cache_where_a_file_size_limit_could_stop_its_writes(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "TF_XLA_FLAGS"}
+    script = tmp_path / "cache.py"
+    script.write_text(
+        "import os\nfrom gan1d.environment import enable_compilation_cache\n"
+        "print(enable_compilation_cache())\nprint(os.environ.get('TF_XLA_FLAGS', ''))\n"
+    )
+
+    def cache(limit: str) -> list[str]:
+        done = subprocess.run(
+            ["bash", "-c", f'ulimit -f {limit}; exec "{sys.executable}" "{script}"'],
+            env={**env, "KERAS_BACKEND": "tensorflow", "XDG_CACHE_HOME": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.splitlines()
+
+    assert cache("250") == ["None", ""]
+    folder = tmp_path / "gan1d" / "tensorflow"
+    assert cache("unlimited") == [str(folder), f"--tf_xla_persistent_cache_directory={folder}"]
+
+
 def test_a_cache_folder_already_in_tf_xla_flags_is_kept_with_the_other_flags(tmp_path):
     flags = f"--tf_xla_enable_lazy_compilation=false --tf_xla_persistent_cache_directory={tmp_path}"
     done = python(

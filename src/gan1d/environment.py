@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -85,6 +86,30 @@ def _cache_home() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gan1d"
 
 
+# XLA's persistent cache under TensorFlow fails the training step when it cannot write
+# an entry (a full disk, a file size limit), where JAX's only warns; so TensorFlow's is
+# turned on only where entries of several megabytes surely fit.
+_CACHE_ROOM = 256 * 2**20
+
+
+def _room_for_cache(folder: Path) -> bool:
+    """Whether `folder` (or the nearest folder above it that exists) has room for cache entries."""
+    try:
+        import resource
+
+        if resource.getrlimit(resource.RLIMIT_FSIZE)[0] != resource.RLIM_INFINITY:
+            return False
+    except ImportError:  # no such limits where the module is missing
+        pass
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        return os.access(existing, os.W_OK) and shutil.disk_usage(existing).free >= _CACHE_ROOM
+    except OSError:
+        return False
+
+
 def enable_compilation_cache() -> Path | None:
     """Keeps compiled programs on disk, so a second run skips most compiling.
 
@@ -93,12 +118,13 @@ def enable_compilation_cache() -> Path | None:
     `$JAX_COMPILATION_CACHE_DIR` if set, else `$XDG_CACHE_HOME/gan1d/jax`
     (`~/.cache/gan1d/jax`). Under TensorFlow: XLA's persistent cache, in the
     folder `TF_XLA_FLAGS` names with `--tf_xla_persistent_cache_directory` if it
-    does, else `$XDG_CACHE_HOME/gan1d/tensorflow`. TensorFlow reads its flags
+    does, else `$XDG_CACHE_HOME/gan1d/tensorflow` where it has room (256 MB free,
+    no file size limit: XLA stops the training when it cannot write an entry). TensorFlow reads its flags
     once, when it is imported, so call this before anything imports TensorFlow.
 
     Returns:
-        The cache folder, or None where none could be set: another backend, or
-        TensorFlow already imported without the flag.
+        The cache folder, or None where none could be set: another backend,
+        TensorFlow already imported without the flag, or no room for its cache.
     """
     backend = _backend_name()
     if backend == "tensorflow":
@@ -109,6 +135,8 @@ def enable_compilation_cache() -> Path | None:
         if "tensorflow" in sys.modules:
             return None
         folder = _cache_home() / "tensorflow"
+        if not _room_for_cache(folder):
+            return None
         os.environ["TF_XLA_FLAGS"] = f"{flags} --tf_xla_persistent_cache_directory={folder}".strip()
         return folder
     if backend != "jax":

@@ -412,7 +412,6 @@ class _Frames:
             handlelength=1.0,
         )
         losses.add_artist(legend)
-        self.quality_axes = None
         if scene.quality is not None:
             name, series = scene.quality
             quality = self.fig.add_axes(bottom, sharex=losses)

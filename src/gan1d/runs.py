@@ -300,12 +300,14 @@ def write_run(result: Any, distribution: Any, folder: RunFolder, guard: Any = No
         if result.quality:
             write_csv(add("quality.csv"), {**result.quality, "epoch": [int(e) for e in result.quality["epoch"]]})
 
-        # A long animation is drawn by a second process while this one draws the rest.
-        if result.config.animation != "none" and result.snapshots:
+        animated = result.config.animation != "none" and bool(result.snapshots)
+        if animated:
             from gan1d import rendering as background
 
+            # A long animation is drawn by a second process while this one draws the rest.
             animation_name = f"training.{result.config.animation}"
-            rendering = background.start(folder / animation_name, **animation.result_options(result))
+            animation_options = animation.result_options(result)
+            rendering = background.start(folder / animation_name, **animation_options)
         real = distribution.sample(100, seed=result.config.seed)
         curve = distribution.curve()
         bounds = distribution.bounds
@@ -322,12 +324,13 @@ def write_run(result: Any, distribution: Any, folder: RunFolder, guard: Any = No
             )
         if result.snapshots:
             animation.animate_result(result, add("layers.png"), show="all" if result.views is not None else None)
-        if rendering is not None:
-            add(animation_name)
-            rendering.wait()
-            rendering = None
-        elif result.config.animation != "none" and result.snapshots:
-            animation.animate_result(result, add(f"training.{result.config.animation}"))
+        if animated:
+            if rendering is None:
+                animation.animate(path=add(animation_name), **animation_options)
+            else:
+                add(animation_name)
+                rendering.wait()
+                rendering = None
         from gan1d.report import write_report
 
         write_report(result, add("report.html"), files=written)

@@ -40,8 +40,9 @@ from gan1d.checks import integer, real
 from gan1d.config import MAX_SEED, PRESETS, TrainConfig
 from gan1d.errors import Gan1dError, RunInterrupted
 from gan1d.interrupts import SignalGuard
+from gan1d.metrics import meets
 from gan1d.runs import RunFolder, atomic_path, strict_json, write_csv, write_json, write_text
-from gan1d.sweeps import HIGHER_IS_BETTER, check_thresholds, mean_and_error, succeeded
+from gan1d.sweeps import HIGHER_IS_BETTER, check_thresholds, mean_and_error
 
 __all__ = [
     "STUDY_FILES",
@@ -862,7 +863,7 @@ def summarize(plan: Study, blocks: Sequence[Block], trials: Sequence[Mapping[str
                 "target": label,
                 "planned": len(variant.seeds),
                 "trials": len(mine),
-                "successes": sum(succeeded(_floats(t["metrics"]), limits) for t in mine),
+                "successes": sum(meets(_floats(t["metrics"]), limits) for t in mine),
             }
             for name in names:
                 mean, error = mean_and_error([_float(t["metrics"][name]) for t in mine])

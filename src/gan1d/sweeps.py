@@ -32,7 +32,6 @@ __all__ = [
     "default_thresholds",
     "describe_run",
     "mean_and_error",
-    "succeeded",
     "sweep",
     "train_and_score",
 ]
@@ -302,7 +301,7 @@ def train_and_score(
         gan.write_state(state)
         points = gan.generate(METRIC_POINTS, seed=METRIC_SEED)
         scores = metrics.summarize(points, distribution)
-        success = succeeded(scores, thresholds)
+        success = meets(scores, thresholds)
         runs.append(
             {
                 "seed": seed,
@@ -368,11 +367,6 @@ def _seed_list(seeds: object) -> list[int]:
 def default_thresholds(distribution: Target) -> dict[str, float]:
     """The success bar of a target (`gan1d.metrics.success_thresholds`)."""
     return success_thresholds(distribution)
-
-
-def succeeded(scores: Mapping[str, float], thresholds: Mapping[str, float]) -> bool:
-    """Whether a run's metrics are finite (`reverse_kl` may be NaN) and meet every threshold (`gan1d.metrics.meets`)."""
-    return meets(scores, thresholds)
 
 
 def describe_run(run: Mapping[str, Any]) -> str:

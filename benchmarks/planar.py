@@ -8,6 +8,10 @@ generated points of each like VEEGAN and PacGAN (modes captured, % high quality,
 reverse KL over the modes), and prints the papers' table, mean ± standard error,
 with the published rows beside ours. Writes `<out>/planar-<backend>-cpu.json` and
 `.md`, and a picture of trial 0's samples per target, `planar-<backend>-<target>.png`.
+
+It also checks the `planar` preset's goals on each target (`GOALS`: every mode
+captured on every trial, and a mean high-quality share of at least 98.5% on the ring
+and 96% on the grid) and exits with status 1 when a goal is missed.
 """
 
 from __future__ import annotations
@@ -35,6 +39,26 @@ PUBLISHED: list[tuple[str, tuple[str, str, str, str]]] = [
     ("GDPP-GAN", ("8.0", "71.7", "24.8", "68.5")),
     ("PacGAN4 (10 trials)", ("7.8 ± 0.1", "95.9 ± 1.4", "24.8 ± 0.2", "93.6 ± 0.6")),
 ]
+
+# What the `planar` preset promises on each target: (modes on every trial, mean high-quality share).
+GOALS: dict[str, tuple[int, float]] = {"ring": (8, 0.985), "grid": (25, 0.96)}
+
+
+def goal_lines(targets: dict[str, Any]) -> list[tuple[bool, str]]:
+    """Per target: whether its goal is met, and a line that says so with the numbers."""
+    lines = []
+    for name, entry in targets.items():
+        modes, share = GOALS[name]
+        fewest = min(run["modes_captured"] for run in entry["runs"])
+        mean = entry["mean"]["high_quality"]
+        met = fewest >= modes and mean >= share
+        line = (
+            f"{name}: {'met' if met else 'MISSED'} (goal: {modes} modes on every trial, mean high quality "
+            f">= {share:.1%}; got at least {fewest:.0f} modes, mean {mean:.2%} over seeds "
+            f"{entry['runs'][0]['seed']}-{entry['runs'][-1]['seed']})"
+        )
+        lines.append((met, line))
+    return lines
 
 
 def _cell(mean: float, error: float | None, digits: int = 1) -> str:
@@ -108,6 +132,8 @@ def markdown(report: dict[str, Any]) -> str:
             f"| {name} | {entry['epochs']} | {rkl} | {entry['successes']}/{entry['seeds']} | "
             f"{entry['train_seconds_per_seed']:.1f} | {entry['mode']} |"
         )
+    lines += ["", "Goals of the `planar` preset:", ""]
+    lines += [f"- {line}" for _, line in goal_lines(report["targets"])]
     lines += ["", f"Command: `{report['command']}`", ""]
     return "\n".join(lines)
 
@@ -148,7 +174,10 @@ def main() -> int:
     else:  # one target: no table to fill, and the saved results stay those of a full run
         text = json.dumps(report["targets"], indent=2)
     print(text)
-    return 0
+    checks = goal_lines(report["targets"]) if args.preset == "planar" else []
+    for _, line in checks:
+        log(line)
+    return 0 if all(met for met, _ in checks) else 1
 
 
 if __name__ == "__main__":

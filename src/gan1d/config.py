@@ -320,7 +320,7 @@ PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
         },
         # The planar mode-collapse benchmarks, ring and grid (docs/presets.md).
         "planar": {
-            "epochs": 16000,
+            "epochs": 12000,
             "batch_size": 512,
             "generator_units": (128, 128, 128),
             "discriminator_units": (128, 128, 128),

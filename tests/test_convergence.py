@@ -40,9 +40,11 @@ def test_seed_preset_is_the_unreliable_original():
     assert result.successes < 3
 
 
-@pytest.mark.parametrize(("name", "modes", "high_quality"), [("ring", 8, 0.97), ("grid", 25, 0.93)])
+@pytest.mark.parametrize(("name", "modes", "high_quality"), [("ring", 8, 0.98), ("grid", 25, 0.96)])
 def test_planar_preset_captures_every_mode_with_few_points_between(name, modes, high_quality):
-    # benchmarks/planar.py gives the 10-trial means; two seeds keep this to minutes.
+    # benchmarks/planar.py checks the goals on 10 trials (every mode on every seed, a mean
+    # high-quality share of 98.5% on the ring and 96% on the grid); two seeds keep this
+    # to minutes, each held to about the goal's share.
     result = sweep(name, seeds=2, preset="planar")
     for run in result.runs:
         assert run["modes_captured"] == modes, result.summary()["runs"]

@@ -248,3 +248,20 @@ def test_an_unset_backend_falls_back_to_an_installed_one(tmp_path):
     code = "import os, gan1d; print(os.environ['KERAS_BACKEND'])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() in {"jax", "tensorflow"}
+
+
+def test_a_study_prints_no_framework_log_lines(tmp_path):
+    # TensorFlow writes its C++ start-up lines straight to file descriptor 2 unless held back.
+    (tmp_path / "quiet.toml").write_text('name = "quiet"\nseeds = 1\ntargets = ["square"]\n\n[settings]\nepochs = 20\n')
+    env = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run(
+        [sys.executable, "-m", "gan1d", "study", str(tmp_path / "quiet.toml"), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert [line for line in result.stderr.splitlines() if not line.startswith("gan1d")] == []
+    assert (tmp_path / "out" / "summary.md").exists()

@@ -394,9 +394,10 @@ def _study(args: argparse.Namespace) -> int:
         print(f"{plan.trial_count} trials in {len(blocks)} blocks with {backend}")
         return EXIT_OK
     if args.ray is None:
-        from gan1d.environment import enable_compilation_cache
+        from gan1d.environment import enable_compilation_cache, import_backend
 
-        enable_compilation_cache()
+        enable_compilation_cache()  # before the framework loads: TensorFlow reads its flags then
+        import_backend()
     try:
         result = study(
             plan,

@@ -40,9 +40,8 @@ HERE = Path(__file__).resolve().parent
 _WORKER = """
 import json, sys, time
 start = time.perf_counter()
-from gan1d.environment import enable_compilation_cache, import_backend
-enable_compilation_cache()
-import_backend()
+from gan1d.environment import start_backend
+start_backend()
 imported = time.perf_counter() - start
 from gan1d.studies import load_study, run_block
 block = load_study(json.loads(sys.argv[1])).blocks()[0]

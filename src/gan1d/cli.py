@@ -237,10 +237,9 @@ def _train(args: argparse.Namespace) -> int:
         folder = RunFolder.claim(args.out, overwrite=args.overwrite)
 
     with folder:
-        from gan1d.environment import enable_compilation_cache, import_backend
+        from gan1d.environment import start_backend
 
-        enable_compilation_cache()  # before the framework loads: TensorFlow reads its flags then
-        import_backend()
+        start_backend()
         import keras
 
         from gan1d.callbacks import ProgressBar, StartNotice
@@ -312,11 +311,10 @@ def _sweep(args: argparse.Namespace) -> int:
     backend = check_backend()
     folder = RunFolder.claim(args.out, overwrite=args.overwrite)
     with folder:
-        from gan1d.environment import enable_compilation_cache, import_backend
+        from gan1d.environment import start_backend
         from gan1d.errors import RunInterrupted
 
-        enable_compilation_cache()  # before the framework loads: TensorFlow reads its flags then
-        import_backend()
+        start_backend()
         from gan1d.sweeps import sweep
 
         print(
@@ -394,10 +392,9 @@ def _study(args: argparse.Namespace) -> int:
         print(f"{plan.trial_count} trials in {len(blocks)} blocks with {backend}")
         return EXIT_OK
     if args.ray is None:
-        from gan1d.environment import enable_compilation_cache, import_backend
+        from gan1d.environment import start_backend
 
-        enable_compilation_cache()  # before the framework loads: TensorFlow reads its flags then
-        import_backend()
+        start_backend()
     try:
         result = study(
             plan,

@@ -22,6 +22,7 @@ __all__ = [
     "enable_compilation_cache",
     "import_backend",
     "seed_everything",
+    "start_backend",
 ]
 
 SUPPORTED_BACKENDS = ("jax", "tensorflow")
@@ -186,6 +187,18 @@ def import_backend(*, quiet: bool = True) -> str:
 
             jax.devices()
     return backend
+
+
+def start_backend() -> str:
+    """What a command does before it trains: the compilation cache on, then the backend imported quietly.
+
+    In that order, since TensorFlow reads the cache's flags when it is imported.
+
+    Returns:
+        The backend's name.
+    """
+    enable_compilation_cache()
+    return import_backend()
 
 
 @contextlib.contextmanager

@@ -2,7 +2,9 @@
 
 The training options are generated from `TrainConfig`'s fields (their help text and
 choices live there). Nothing here imports Keras before the options are known to be
-good, so `gan1d --help` and mistakes answer at once.
+good, so `gan1d --help` and mistakes answer at once; the library is imported once
+`environment.start_backend` has set up the compilation cache, which TensorFlow
+reads when it is imported.
 
 Exit status: 0 done, 2 bad input, 3 training diverged (the run keeps the last good
 step) or, for a study, some trials did not finish (a rerun tries them again), 74 a file could not be written, 130 interrupted by Ctrl-C and 143 by SIGTERM
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import re
 import sys
 import types
@@ -20,8 +23,12 @@ import typing
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from gan1d.config import PRESETS, TrainConfig
-from gan1d.errors import Gan1dError
+from gan1d.data.metrics import HEADLINE, verdict
+from gan1d.environment import check_backend, start_backend
+from gan1d.errors import Gan1dError, RunInterrupted, RunWriteError, TrainingDiverged
+from gan1d.experiments.studies.plan import load_study
+from gan1d.run.config import MAX_SEEDS, PRESETS, TrainConfig
+from gan1d.run.folder import RunFolder, check_outputs
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -214,10 +221,6 @@ def _given(args: argparse.Namespace, skip: frozenset[str] = frozenset()) -> dict
 
 
 def _train(args: argparse.Namespace) -> int:
-    from gan1d.environment import check_backend
-    from gan1d.runs import RunFolder
-    from gan1d.training import check_outputs
-
     given = _given(args)
     if args.resume is not None:
         if given or args.config or args.out or args.overwrite:
@@ -237,21 +240,16 @@ def _train(args: argparse.Namespace) -> int:
         folder = RunFolder.claim(args.out, overwrite=args.overwrite)
 
     with folder:
-        from gan1d.environment import start_backend
-
-        start_backend()
-        import keras
-
-        from gan1d.callbacks import ProgressBar, StartNotice
-        from gan1d.errors import RunInterrupted, RunWriteError, TrainingDiverged
-        from gan1d.training import resume, train
+        backend = start_backend()
+        from gan1d.core.callbacks import ProgressBar, StartNotice
+        from gan1d.run.train import resume, train
 
         described = config.target().describe()
         where = f" on {described['domain']}" if described.get("domain") else ""
         verb = "resuming" if args.resume else "training"
         print(
             f"gan1d: {verb} {described.get('expression') or described.get('name')}{where} for {config.epochs} epochs "
-            f"with {keras.backend.backend()} ({config.preset} preset); writing {folder.path}; compiling",
+            f"with {backend} ({config.preset} preset); writing {folder.path}; compiling",
             file=sys.stderr,
         )
         progress = [StartNotice()]
@@ -283,16 +281,10 @@ def _train(args: argparse.Namespace) -> int:
 
 def _report(result: Any) -> None:
     """A short summary: where the files are, how the run ended, the key numbers, success or not."""
-    from gan1d.metrics import verdict
-
     for name, path in result.artifacts.items():
         print(f"{name:<16} {path}")
     metrics = result.metrics
-    shown = [
-        f"{name} {metrics[name]:.4g}"
-        for name in ("x_w1", "curve_residual", "modes_captured", "high_quality", "energy_distance")
-        if metrics.get(name) is not None
-    ]
+    shown = [f"{name} {metrics[name]:.4g}" for name in HEADLINE if metrics.get(name) is not None]
     print(
         f"{metrics['status']}: {metrics['steps']} epochs, {metrics['train_seconds']:.1f} s of training; "
         + "  ".join(shown)
@@ -301,21 +293,14 @@ def _report(result: Any) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from gan1d.environment import check_backend
-    from gan1d.runs import RunFolder
-    from gan1d.sweeps import MAX_SEEDS
-
     if not 1 <= args.seeds <= MAX_SEEDS:
         raise Gan1dError(f"--seeds must be an integer from 1 to {MAX_SEEDS}, got {args.seeds}")
     config = TrainConfig.from_preset(**{**_given(args, _SWEEP_SKIPS), "snapshot_every": 0, "animation": "none"})
     backend = check_backend()
     folder = RunFolder.claim(args.out, overwrite=args.overwrite)
     with folder:
-        from gan1d.environment import start_backend
-        from gan1d.errors import RunInterrupted
-
         start_backend()
-        from gan1d.sweeps import sweep
+        from gan1d.experiments.sweeps import sweep
 
         print(
             f"gan1d: {args.seeds} seeds of {config.function} for {config.epochs} epochs with {backend} "
@@ -354,8 +339,8 @@ def _progress_bar(total: int) -> Any:
     return lambda done: bar.update(done, finalize=done >= total)
 
 
-def _report_sweep(result: Any, folder: Any) -> None:
-    from gan1d.sweeps import describe_run
+def _report_sweep(result: Any, folder: RunFolder) -> None:
+    from gan1d.experiments.sweeps import describe_run
 
     for run in result.runs:
         print(f"seed {run['seed']:>3}  {describe_run(run)}  {'success' if run['success'] else 'miss'}")
@@ -369,12 +354,6 @@ def _report_sweep(result: Any, folder: Any) -> None:
 
 
 def _study(args: argparse.Namespace) -> int:
-    import importlib.util
-
-    from gan1d.environment import check_backend
-    from gan1d.errors import RunInterrupted
-    from gan1d.studies import load_study, study
-
     if args.ray is not None and importlib.util.find_spec("ray") is None:
         raise Gan1dError('--ray needs Ray, which is not installed; pip install "gan1d[ray]"')
     plan = load_study(args.file)
@@ -391,10 +370,10 @@ def _study(args: argparse.Namespace) -> int:
             print(f"{block.describe()}  ({block.config.epochs} steps)")
         print(f"{plan.trial_count} trials in {len(blocks)} blocks with {backend}")
         return EXIT_OK
-    if args.ray is None:
-        from gan1d.environment import start_backend
-
+    if args.ray is None:  # a Ray driver imports no framework; its workers start their own
         start_backend()
+    from gan1d.experiments.studies.runner import study
+
     try:
         result = study(
             plan,

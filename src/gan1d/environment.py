@@ -151,27 +151,22 @@ def enable_compilation_cache() -> Path | None:
     return Path(jax_folder)
 
 
-def import_backend(*, quiet: bool = True) -> str:
+def import_backend() -> str:
     """Imports Keras and starts its backend, without the frameworks' start-up log lines.
 
     TensorFlow's C++ logging writes lines such as "WARNING: All log messages before
     absl::InitializeLog() is called are written to STDERR" and "Could not find
     cuda drivers" straight to file descriptor 2, some before `TF_CPP_MIN_LOG_LEVEL`
-    applies. With `quiet`, everything written to it while the framework loads
-    and finds its devices is held back, and shown only if that fails; and
-    `TF_CPP_MIN_LOG_LEVEL` defaults to 3 for the rest of the run, because loading
-    a program from XLA's persistent cache logs harmless lines at error level (a
-    failed text parse before the binary one, and CPU "features" such as
-    +prefer-no-scatter that the host does not list). Failures still raise Python
-    exceptions with their messages.
+    applies. Everything written to it while the framework loads and finds its
+    devices is held back, and shown only if that fails; and `TF_CPP_MIN_LOG_LEVEL`
+    defaults to 3 for the rest of the run, because loading a program from XLA's
+    persistent cache logs harmless lines at error level (a failed text parse before
+    the binary one, and CPU "features" such as +prefer-no-scatter that the host
+    does not list). Failures still raise Python exceptions with their messages.
 
     Returns:
         The backend's name.
     """
-    if not quiet:
-        import keras
-
-        return str(keras.backend.backend())
     if not os.environ.get("TF_CPP_MIN_LOG_LEVEL"):
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     with _stderr_held_back():

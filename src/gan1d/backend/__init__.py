@@ -2,8 +2,12 @@
 
 Each backend module provides the same names:
 
-- `BackendGAN`: a `StepHooks` model whose `train_step` adapts Keras's training
-  loop of that backend to the shared, pure `GAN.step`.
+- `from_keras(model, *args)` and `to_keras(model, carried, fields, losses)`: the
+  only difference between the backends' `keras.Model.train_step`. The first reads
+  the GAN's state (the values of `model.state_variables()`) and the batch from
+  what Keras passes; the second hands the new state and the losses back as Keras
+  expects (TensorFlow: assigned to the variables, logs returned; JAX: the new
+  state tuple returned with the logs).
 - `value_and_grad(fn)`: `fn(weights, aux) -> (loss, aux)` becomes
   `(weights, aux) -> ((loss, aux), grads)`.
 - `apply_gradients(optimizer, optimizer_values, grads, weights, variables)`: one
@@ -24,50 +28,46 @@ from __future__ import annotations
 
 import keras
 
-from gan1d.backend.base import GANState, StepHooks
-from gan1d.environment import SUPPORTED_BACKENDS
 from gan1d.errors import Gan1dError
 
 match keras.backend.backend():
     case "jax":
         from gan1d.backend.jax import (
-            BackendGAN,
             apply_gradients,
             compile_function,
+            from_keras,
             random_normal,
             random_randint,
             random_uniform,
+            to_keras,
             updates_are_pure,
             value_and_grad,
             vectorize,
         )
     case "tensorflow":
         from gan1d.backend.tensorflow import (
-            BackendGAN,
             apply_gradients,
             compile_function,
+            from_keras,
             random_normal,
             random_randint,
             random_uniform,
+            to_keras,
             updates_are_pure,
             value_and_grad,
             vectorize,
         )
     case other:
-        raise Gan1dError(
-            f"KERAS_BACKEND={other!r} is not supported by gan1d; use one of {', '.join(SUPPORTED_BACKENDS)}"
-        )
+        raise Gan1dError(f"KERAS_BACKEND={other!r} is not supported by gan1d; use jax or tensorflow")
 
 __all__ = [
-    "SUPPORTED_BACKENDS",
-    "BackendGAN",
-    "GANState",
-    "StepHooks",
     "apply_gradients",
     "compile_function",
+    "from_keras",
     "random_normal",
     "random_randint",
     "random_uniform",
+    "to_keras",
     "updates_are_pure",
     "value_and_grad",
     "vectorize",

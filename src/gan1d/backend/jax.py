@@ -1,4 +1,5 @@
-"""JAX glue: functional state in and out of Keras's jitted `train_step(state, data)`."""
+"""JAX glue: gradients by `jax.value_and_grad`, Keras's own optimizer update on values, `jax.jit` and
+`jax.vmap`, and the GAN's state in and out of Keras's jitted `train_step(state, data)`."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ from typing import Any
 
 import jax
 import keras
-
-from gan1d.backend.base import GANState, StepHooks
 
 
 def value_and_grad(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -60,41 +59,53 @@ def random_randint(shape: tuple[Any, ...], minval: int, maxval: int, seed: Any) 
     return keras.random.randint(shape, minval, maxval, dtype="int32", seed=seed)
 
 
-class BackendGAN(StepHooks):
-    """Maps Keras's JAX state tuple onto `GANState` and back around `step`."""
+def from_keras(model: keras.Model, state: tuple[Any, ...], data: Any) -> tuple[list[list[Any]], Any, Any]:
+    """The values of `model.state_variables()` out of Keras's JAX state tuple.
 
-    def train_step(self, state: tuple[Any, ...], data: Any) -> tuple[dict[str, Any], tuple[Any, ...]]:
-        trainable, non_trainable, optimizer, metrics = (list(part) for part in state)
-        sources = {"trainable": trainable, "non_trainable": non_trainable, "optimizer": optimizer}
-        # Where each field lives in Keras's lists; found at trace time, so a new
-        # compile() (another optimizer) is seen by the next trace.
-        layout = _layout(
-            self.state_variables(),
-            {
-                "trainable": self.trainable_variables,
-                "non_trainable": self.non_trainable_variables,
-                "optimizer": self.optimizer.variables,
-            },
-        )
-        gan_state = GANState(*([sources[src][i] for i in idx] for src, idx in layout))
-        real = data[0] if isinstance(data, tuple) else data
-        gan_state, d_loss, g_loss = self.step(gan_state, real)
-        for (src, idx), values in zip(layout, gan_state, strict=True):
-            for i, value in zip(idx, values, strict=True):
-                sources[src][i] = value
+    Keras's JAX `train_step(state, data)` gets every variable as a value, in four
+    lists (trainable, non-trainable, optimizer, metrics). Where each field of the
+    GAN's state lives in them is found at trace time, so a new `compile()` (another
+    optimizer) is seen by the next trace.
 
-        logs = {}
-        metric_index = {id(v): i for i, v in enumerate(self.metrics_variables)}
-        for tracker, value in zip(self.loss_trackers, (d_loss, g_loss), strict=True):
-            idx = [metric_index[id(v)] for v in tracker.variables]
-            updated = tracker.stateless_update_state([metrics[i] for i in idx], value)
-            for i, v in zip(idx, updated, strict=True):
-                metrics[i] = v
-            logs[tracker.name] = tracker.stateless_result(updated)
-        return logs, (trainable, non_trainable, optimizer, metrics)
+    Returns:
+        The state's fields (lists of values), the batch, and what `to_keras` needs.
+    """
+    trainable, non_trainable, optimizer, metrics = (list(part) for part in state)
+    sources = {"trainable": trainable, "non_trainable": non_trainable, "optimizer": optimizer}
+    layout = _layout(
+        model.state_variables(),
+        {
+            "trainable": model.trainable_variables,
+            "non_trainable": model.non_trainable_variables,
+            "optimizer": model.optimizer.variables,
+        },
+    )
+    fields = [[sources[src][i] for i in idx] for src, idx in layout]
+    return fields, data, (sources, layout, metrics)
 
 
-def _layout(fields: GANState, lists: dict[str, Sequence[keras.Variable]]) -> list[tuple[str, list[int]]]:
+def to_keras(
+    model: keras.Model, carried: Any, fields: Sequence[Sequence[Any]], losses: dict[str, Any]
+) -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """Keras's `(logs, state)`: the new values put back in its lists, the loss means updated on values."""
+    sources, layout, metrics = carried
+    for (src, idx), values in zip(layout, fields, strict=True):
+        for i, value in zip(idx, values, strict=True):
+            sources[src][i] = value
+    logs = {}
+    metric_index = {id(v): i for i, v in enumerate(model.metrics_variables)}
+    for tracker in model.metrics:
+        idx = [metric_index[id(v)] for v in tracker.variables]
+        updated = tracker.stateless_update_state([metrics[i] for i in idx], losses[tracker.name])
+        for i, v in zip(idx, updated, strict=True):
+            metrics[i] = v
+        logs[tracker.name] = tracker.stateless_result(updated)
+    return logs, (sources["trainable"], sources["non_trainable"], sources["optimizer"], metrics)
+
+
+def _layout(
+    fields: Sequence[Sequence[keras.Variable]], lists: dict[str, Sequence[keras.Variable]]
+) -> list[tuple[str, list[int]]]:
     """For each state field, the Keras state list holding its variables and their positions."""
     where = {id(v): (name, i) for name, variables in lists.items() for i, v in enumerate(variables)}
     layout = []

@@ -1,0 +1,152 @@
+"""Writing a run's folder: the models first, then the numbers, then the pictures.
+
+Every file is written atomically (`gan1d.files`). `metrics.json` says in `files`
+whether every file was written; if a signal or a write error stops the rest, it
+says which file was under way. The pictures share one `Scene` and one draw of the
+real points; a long animation is drawn by a second process meanwhile
+(`gan1d.pictures.rendering`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from gan1d.errors import RunWriteError
+from gan1d.files import atomic_path, write_csv, write_json
+from gan1d.pictures import rendering, stills
+from gan1d.pictures.animation import write_animation, write_still
+from gan1d.pictures.report import write_report
+from gan1d.run.folder import RunFolder
+from gan1d.run.result import TrainResult
+from gan1d.run.signals import SignalGuard
+
+__all__ = ["write_run"]
+
+
+def write_run(result: TrainResult, folder: RunFolder, guard: SignalGuard | None = None) -> dict[str, Path]:
+    """Writes every file of a finished (or stopped) run; returns name -> path.
+
+    The trained models come first, with signals held back until they are on disk
+    (`guard`), then the numbers, then the pictures.
+
+    Raises:
+        KeyboardInterrupt: On a signal while the files after the models are written.
+        RunWriteError: If a file cannot be written.
+    """
+    written: dict[str, Path] = {}
+    metrics = result.metrics
+    under_way = ""
+
+    def add(name: str) -> Path:
+        nonlocal under_way
+        under_way = name
+        written[name] = folder / name
+        return written[name]
+
+    def save_metrics() -> None:
+        write_json(folder / "metrics.json", metrics)
+        written["metrics.json"] = folder / "metrics.json"
+
+    drawing: rendering.Rendering | None = None
+    try:
+        with guard.deferred() if guard is not None else contextlib.nullcontext():
+            with atomic_path(add("gan.keras")) as tmp:
+                result.gan.save(tmp)
+            with atomic_path(add("generator.keras")) as tmp:
+                result.generator.save(tmp)
+            write_json(add("config.json"), result.config.to_dict())
+            metrics["files"] = "writing"
+            under_way = "metrics.json"
+            save_metrics()
+        epochs = list(range(1, len(result.history["d_loss"]) + 1))
+        write_csv(add("history.csv"), {"epoch": epochs, **result.history})
+        if result.snapshots:
+            accuracy = np.array([row[1:] for row in result.discriminator_accuracy], dtype=np.float32).reshape(-1, 2)
+            with atomic_path(add("snapshots.npz")) as tmp:
+                np.savez_compressed(
+                    tmp,
+                    epochs=np.array([epoch for epoch, _ in result.snapshots], dtype=np.int64),
+                    points=np.stack([points for _, points in result.snapshots]),
+                    accuracy=accuracy,
+                    **(result.views.arrays() if result.views is not None else {}),
+                )
+        if result.quality:
+            write_csv(add("quality.csv"), {**result.quality, "epoch": [int(e) for e in result.quality["epoch"]]})
+
+        distribution = result.distribution
+        real = distribution.sample(100, seed=result.config.seed)
+        scene = result.scene(real_points=real) if result.snapshots else None
+        animation_name = f"training.{result.config.animation}"
+        animated = result.config.animation != "none" and scene is not None
+        if scene is not None and animated:
+            # A long animation is drawn by a second process while this one draws the rest.
+            drawing = rendering.start(scene, folder / animation_name)
+        curve = distribution.curve()
+        stills.plot_target(real, curve, add("target.png"), title=f"Target: {distribution.describe().get('name')}")
+        if result.history["d_loss"]:
+            stills.plot_losses(result.history["d_loss"], result.history["g_loss"], add("losses.png"))
+        generated = result.gan.generate(100, result.config.seed)
+        stills.plot_samples(real, generated, add("samples.png"), curve=curve, bounds=distribution.bounds)
+        if result.quality:
+            names = [name for name in result.quality if name != "epoch"]
+            stills.plot_quality(
+                [int(e) for e in result.quality["epoch"]], {n: result.quality[n] for n in names}, add("quality.png")
+            )
+        if scene is not None:
+            every = "all" if result.views is not None else result.config.show
+            write_still(scene.showing_available(every), add("layers.png"))
+            if animated:
+                if drawing is None:
+                    write_animation(scene, add(animation_name))
+                else:
+                    add(animation_name)
+                    drawing.wait()
+                    drawing = None
+        # The page shows the run as it will stand once the page itself is written.
+        final = {**metrics, "files": "complete"}
+        write_report(add("report.html"), scene, pictures=written, metrics=final, **_page_heading(result))
+    except KeyboardInterrupt:
+        written.pop(under_way, None)
+        metrics["status"] = "interrupted"
+        metrics["files"] = f"incomplete: interrupted while writing {under_way}"
+        _try_to_save(save_metrics)
+        raise
+    except (OSError, RuntimeError) as error:  # Keras's h5 writer reports a full disk as RuntimeError
+        written.pop(under_way, None)
+        reason = getattr(error, "strerror", None) or " ".join(str(error).split())[:200]
+        metrics["files"] = f"incomplete: could not write {under_way} ({reason})"
+        _try_to_save(save_metrics)
+        kept = "; the trained model is in gan.keras" if "gan.keras" in written else ""
+        raise RunWriteError(f"could not write {folder / under_way}: {reason}{kept}", result) from error
+    finally:
+        if drawing is not None:  # the animation drawn apart is not needed any more
+            drawing.cancel()
+    metrics["files"] = "complete"
+    save_metrics()
+    return written
+
+
+def _page_heading(result: TrainResult) -> dict[str, object]:
+    """The report page's title, its line of facts, and the run's settings."""
+    config, metrics = result.config, result.metrics
+    settings = config.to_dict()
+    described = settings.get("target", {})
+    what = described.get("expression") or described.get("name") or config.function
+    domain = f" on [{config.domain[0]:g}, {config.domain[1]:g}]" if config.domain else ""
+    seconds = metrics.get("train_seconds")
+    facts = (
+        f"{metrics.get('status', result.status)} after {metrics.get('steps', result.steps)} of "
+        f"{config.epochs} epochs · {config.preset} preset · {metrics.get('backend', '')} backend · "
+        f"{seconds if seconds is None else f'{seconds:.4g}'} s of training"
+    )
+    return {"title": f"gan1d run: {what}{domain}", "facts": facts, "settings": settings}
+
+
+def _try_to_save(save: Callable[[], None]) -> None:
+    """Records how writing ended, where the disk still lets it."""
+    with contextlib.suppress(OSError, KeyboardInterrupt):
+        save()

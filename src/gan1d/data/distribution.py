@@ -35,8 +35,8 @@ def _seed_message(seed: object) -> str:
 class Target(abc.ABC):
     """A distribution of points on the plane.
 
-    Subclasses implement ``_sample`` (numpy), ``_sample_tensor`` (keras),
-    :attr:`bounds` and :meth:`describe`; the public methods validate arguments.
+    Subclasses implement `_sample` (numpy), `_sample_tensor` (keras),
+    `bounds` and `describe`; the public methods validate arguments.
 
     Attributes:
         name: Short name, used in file names and plot titles.
@@ -69,13 +69,13 @@ class Target(abc.ABC):
     def sample_tensor(self, n: int, seed: Any) -> Any:
         """Draw points with the backend's random ops and keras.ops, usable inside compiled functions.
 
-        Works inside ``tf.function`` with a ``keras.random.SeedGenerator``, and
-        inside ``jax.jit`` with a JAX key array (shape (2,) uint32) passed in as
-        an argument, or a SeedGenerator within a ``keras.StatelessScope``.
+        Works inside `tf.function` with a `keras.random.SeedGenerator`, and
+        inside `jax.jit` with a JAX key array (shape (2,) uint32) passed in as
+        an argument, or a SeedGenerator within a `keras.StatelessScope`.
 
         Args:
             n: Number of points, a positive Python int (a static shape).
-            seed: Anything ``keras.random`` accepts as ``seed``.
+            seed: Anything `keras.random` accepts as `seed`.
 
         Returns:
             (n, 2) float32 backend tensor of points (x, y).

@@ -1,27 +1,27 @@
-"""Objective quality of generated points against a :class:`FunctionTarget`.
+"""Objective quality of generated points against a `FunctionTarget`.
 
 Three numbers, each scale-free so that runs on different targets compare:
 
-- ``x_w1``: Wasserstein-1 distance between the generated x values and the
+- `x_w1`: Wasserstein-1 distance between the generated x values and the
   target's x distribution (uniform on the domain), divided by the domain width.
   Computed exactly, not from samples: 0 is a perfect match, 0.5 means all mass
   sits at one end of the domain.
-- ``curve_residual``: mean |y - f(x)| divided by the range of f on the domain
+- `curve_residual`: mean |y - f(x)| divided by the range of f on the domain
   (by 1 if f is constant). A point with x outside the domain is scored against
-  the curve's end value there (x is clipped); it is penalised in ``x_w1`` too.
-- ``energy_distance``: the 2-D energy distance between the generated cloud and
-  as many real points, ``2 E|X - Y| - E|X - X'| - E|Y - Y'|`` (Szekely & Rizzo),
+  the curve's end value there (x is clipped); it is penalised in `x_w1` too.
+- `energy_distance`: the 2-D energy distance between the generated cloud and
+  as many real points, `2 E|X - Y| - E|X - X'| - E|Y - Y'|` (Szekely & Rizzo),
   after scaling x by the domain width and y by the range of f; 0 for identical
   distributions, and it sees both marginals and how they pair.
-- ``coverage``: share of equal-width x bins over the domain that hold at least
+- `coverage`: share of equal-width x bins over the domain that hold at least
   one generated point; points outside the domain fall in no bin.
 
 Generated points containing nan or inf (a diverged generator) give nan for every
 metric instead of an error, so a training log can record the failure.
 
 A run *succeeds* when its metrics meet its target's thresholds
-(`success_thresholds`): on a curve ``x_w1 <= 0.02`` and ``curve_residual <= 0.02``;
-on a Gaussian mixture every mode captured and ``high_quality >= 0.9``. `meets`
+(`success_thresholds`): on a curve `x_w1 <= 0.02` and `curve_residual <= 0.02`;
+on a Gaussian mixture every mode captured and `high_quality >= 0.9`. `meets`
 decides it, for one run (`gan1d.train`) and for each seed of a sweep alike.
 """
 
@@ -121,7 +121,7 @@ def x_w1(generated: np.ndarray, target: FunctionTarget) -> float:
         nan if any generated value is not finite.
 
     Raises:
-        Gan1dError: If ``generated`` is not (n, 2) or ``target`` is not a
+        Gan1dError: If `generated` is not (n, 2) or `target` is not a
             FunctionTarget.
     """
     points = _check(generated, target)
@@ -136,18 +136,18 @@ def curve_residual(generated: np.ndarray, target: FunctionTarget) -> float:
     """Mean |y - f(x)| over the points, divided by the range of f on the domain.
 
     x outside the domain is clipped to it before evaluating f: such a point is
-    scored against the curve's end value (and penalised in :func:`x_w1`).
+    scored against the curve's end value (and penalised in `x_w1`).
 
     Args:
         generated: (n, 2) float array of points (x, y), n >= 1.
         target: The function target the points should follow.
 
     Returns:
-        Mean absolute residual over ``max f - min f`` (over 1 if f is constant);
+        Mean absolute residual over `max f - min f` (over 1 if f is constant);
         nan if any generated value is not finite.
 
     Raises:
-        Gan1dError: If ``generated`` is not (n, 2) or ``target`` is not a
+        Gan1dError: If `generated` is not (n, 2) or `target` is not a
             FunctionTarget.
     """
     points = _check(generated, target)
@@ -195,7 +195,7 @@ def energy_distance(generated: np.ndarray, real: np.ndarray) -> float:
         real: (m, 2) points, in the same units.
 
     Returns:
-        ``2 E|X - Y| - E|X - X'| - E|Y - Y'|`` with Euclidean distances (V-statistic,
+        `2 E|X - Y| - E|X - X'| - E|Y - Y'|` with Euclidean distances (V-statistic,
         so identical samples give exactly 0); nan if any value is not finite.
     """
     a = np.asarray(generated, dtype=np.float64)
@@ -234,15 +234,15 @@ def summarize(generated: np.ndarray, target: Target) -> dict[str, float]:
         target: The distribution the points should follow.
 
     Returns:
-        For a `FunctionTarget`: ``x_w1``, ``curve_residual``, ``energy_distance``
-        and ``coverage`` (20 bins; energy distance against as many real points
+        For a `FunctionTarget`: `x_w1`, `curve_residual`, `energy_distance`
+        and `coverage` (20 bins; energy distance against as many real points
         drawn with a fixed seed, both scaled by the domain width and the range of
-        f). For a `MixtureTarget`: `mode_metrics` and ``energy_distance``. For
-        other targets: ``energy_distance``. Nan values when any generated value is
+        f). For a `MixtureTarget`: `mode_metrics` and `energy_distance`. For
+        other targets: `energy_distance`. Nan values when any generated value is
         not finite.
 
     Raises:
-        Gan1dError: If ``generated`` is not (n, 2).
+        Gan1dError: If `generated` is not (n, 2).
     """
     if not isinstance(target, FunctionTarget):
         cloud = np.asarray(generated, dtype=np.float64)
@@ -277,8 +277,8 @@ def mode_metrics(generated: np.ndarray, target: MixtureTarget) -> dict[str, floa
         target: The mixture.
 
     Returns:
-        ``modes_captured`` (count), ``high_quality`` (share of points, 0..1) and
-        ``reverse_kl``: KL(p || uniform) of the histogram p of the high-quality
+        `modes_captured` (count), `high_quality` (share of points, 0..1) and
+        `reverse_kl`: KL(p || uniform) of the histogram p of the high-quality
         points over the modes (0 when they spread evenly, log k when all sit in one
         mode; nan when there is no high-quality point). All nan for non-finite points.
     """
@@ -349,8 +349,8 @@ def verdict(run_metrics: Mapping[str, Any]) -> str:
     """A run's `success` entry in words, from `metrics.json`'s values.
 
     Returns:
-        E.g. ``"success: x_w1 <= 0.02, curve_residual <= 0.02"`` or
-        ``"no success: curve_residual 0.045 > 0.02"``.
+        E.g. `"success: x_w1 <= 0.02, curve_residual <= 0.02"` or
+        `"no success: curve_residual 0.045 > 0.02"`.
     """
     thresholds: Mapping[str, float] = run_metrics["success_thresholds"]
     if run_metrics["success"]:

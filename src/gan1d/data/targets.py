@@ -121,7 +121,7 @@ MIN_RELATIVE_WIDTH = 1e-4
 """Narrowest domain accepted relative to its size: about a thousand float32 steps."""
 
 POOL_SIZE = 65_536
-"""Points a callable target draws once on the host for :meth:`Target.sample_tensor`."""
+"""Points a callable target draws once on the host for `Target.sample_tensor`."""
 
 POOL_SEED = 20_240_601
 """Fixed numpy seed of that pool, so runs with a callable target are reproducible."""
@@ -168,15 +168,15 @@ _CHECKED_EXPRESSIONS: dict[tuple[str, tuple[float, float]], tuple[float, float]]
 
 @dataclasses.dataclass(frozen=True)
 class FunctionTarget(Target):
-    """Points (x, f(x)) with x uniform on ``domain``.
+    """Points (x, f(x)) with x uniform on `domain`.
 
-    Give exactly one of ``expression`` (see :func:`parse_expression`) or
-    ``function`` (a numpy callable). On construction f is evaluated on a dense
-    grid of the domain; it must be finite there and |f| <= :data:`MAX_ABS_VALUE`.
+    Give exactly one of `expression` (see `parse_expression`) or
+    `function` (a numpy callable). On construction f is evaluated on a dense
+    grid of the domain; it must be finite there and |f| <= `MAX_ABS_VALUE`.
 
     A callable cannot be traced by keras reliably, so for a callable
-    :meth:`sample_tensor` picks rows at random (``gan1d.backend.random_randint`` +
-    ``keras.ops.take``) from a pool of :data:`POOL_SIZE` points drawn once on
+    `sample_tensor` picks rows at random (`gan1d.backend.random_randint` +
+    `keras.ops.take`) from a pool of `POOL_SIZE` points drawn once on
     the host with a fixed numpy seed. Expression targets evaluate f with
     keras.ops on freshly drawn x instead.
 
@@ -273,7 +273,7 @@ class FunctionTarget(Target):
             x: Array of any shape; converted to float64.
 
         Returns:
-            float64 array of the same shape as ``x``.
+            float64 array of the same shape as `x`.
 
         Raises:
             Gan1dError: If a callable raises or returns a different shape.
@@ -390,11 +390,11 @@ def target(
     """Build a target from a built-in name, an expression, a callable or a Target.
 
     Args:
-        spec: A key of :data:`BUILTIN_TARGETS`, an expression in ``x`` (see
-            :func:`parse_expression`), a callable mapping a float64 numpy array
+        spec: A key of `BUILTIN_TARGETS`, an expression in `x` (see
+            `parse_expression`), a callable mapping a float64 numpy array
             to an array of the same shape, or a ready Target (returned as is).
         domain: (lo, hi) of x. None means the built-in's default domain, or
-            :data:`DEFAULT_DOMAIN` for expressions and callables. Not allowed
+            `DEFAULT_DOMAIN` for expressions and callables. Not allowed
             with a Target instance, which already fixes its own support.
 
     Returns:

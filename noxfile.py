@@ -73,7 +73,7 @@ def studies(session: nox.Session, backend: str) -> None:
     # The tests find the cluster's workers by process (to stop one in the middle of a block).
     session.install("psutil")
     _use_backend(session, backend, cpu_only=True)
-    session.run("pytest", "tests/test_studies.py", "tests/test_ray_executor.py", *session.posargs)
+    session.run("pytest", "tests/experiments/studies", *session.posargs)
 
 
 @nox.session(default=False)

@@ -1,4 +1,8 @@
-"""Shared test set-up: headless matplotlib, no figure leaks, per-backend markers."""
+"""Shared test set-up: headless matplotlib, no figure leaks, tests that run under one backend only.
+
+Markers are registered in `pyproject.toml`; shared test code is in `tests/support/`,
+saved files the tests load in `tests/fixtures/`.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras
 import matplotlib.pyplot as plt
 import pytest
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "backend(name): run only under this Keras backend")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -13,9 +13,9 @@ import pytest
 from PIL import Image
 
 import gan1d
-from gan1d.animation import BAND_COLORS
 from gan1d.cli import build_parser, main
-from pictures import frames, share_near
+from gan1d.pictures.palette import BAND_COLORS
+from support.pictures import frames, share_near
 
 
 def gan1d_command(*args: str, env: dict[str, str] | None = None, cwd=None) -> subprocess.CompletedProcess[str]:

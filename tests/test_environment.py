@@ -108,7 +108,7 @@ def test_the_framework_starts_without_a_line_on_stderr():
 @pytest.mark.backend("jax")
 def test_building_and_training_under_jax_never_imports_tensorflow():
     done = python(
-        "import sys\nfrom gan1d.config import TrainConfig\nfrom gan1d.models import build_gan\n"
+        "import sys\nfrom gan1d.run.config import TrainConfig\nfrom gan1d.run.build import build_gan\n"
         "config = TrainConfig.from_preset('seed', epochs=20)\ngan = build_gan(config)\n"
         "gan.fit_target(config.target(), epochs=20)\ngan.generate(10, seed=0)\n"
         "print('tensorflow' in sys.modules)",

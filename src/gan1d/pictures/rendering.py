@@ -19,6 +19,7 @@ process instead, so the run gets its file or the real error.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -63,8 +64,7 @@ class Rendering:
     def wait(self) -> AnimationFile:
         """Waits for the file; draws it here if the other process failed."""
         try:
-            self.sender.join()
-            self.process.communicate()
+            self._finish()
         except BaseException:
             self.cancel()
             raise
@@ -76,12 +76,16 @@ class Rendering:
         """Stops the drawing; its temporary file is removed, the final file never appears."""
         if self.process.poll() is None:
             self.process.terminate()
-        self.sender.join()  # its writes fail once the process is gone
         try:
-            self.process.communicate(timeout=10)
+            self._finish(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            self.process.communicate()
+            self._finish()
+
+    def _finish(self, timeout: float | None = None) -> None:
+        """Waits for the process, and for its input to be sent (or to fail, once the process is gone)."""
+        self.process.wait(timeout)
+        self.sender.join()
 
 
 def start(scene: Scene, path: Path, **options: Any) -> Rendering | None:
@@ -109,8 +113,9 @@ def start(scene: Scene, path: Path, **options: Any) -> Rendering | None:
         process = subprocess.Popen(
             [sys.executable, "-m", "gan1d.pictures.rendering", str(os.getpid())],
             stdin=subprocess.PIPE,
+            # Its errors are not read: where it fails, `wait` draws here and meets them itself.
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             env=env,
             start_new_session=True,
         )
@@ -126,9 +131,11 @@ def _send(process: subprocess.Popen[bytes], message: bytes) -> None:
     assert process.stdin is not None
     try:
         process.stdin.write(message)
-        process.stdin.close()
     except OSError:  # the process died; `wait` draws the animation here
         pass
+    finally:
+        with contextlib.suppress(OSError):
+            process.stdin.close()
 
 
 def _stop(signum: int, frame: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from gan1d.data.distribution import Target
 from gan1d.data.metrics import HEADLINE
 from gan1d.errors import Gan1dError
 from gan1d.pictures.animation import AnimationFile, write_animation, write_still
-from gan1d.pictures.report import notebook_view
+from gan1d.pictures.report import notebook_view, write_report
 from gan1d.pictures.scene import Scene
 from gan1d.run.config import TrainConfig
 
@@ -111,6 +111,47 @@ class TrainResult:
             show="none",
         )
         return scene.showing_available(self.config.show if show is None else show)
+
+    def write_report(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        pictures: Mapping[str, Path] | None = None,
+        scene: Scene | None = None,
+        metrics: Mapping[str, Any] | None = None,
+    ) -> Path:
+        """Writes the run's report page (`report.html`): settings, metrics, pictures and the animation player.
+
+        Args:
+            path: The page to write.
+            pictures: File name -> path of the run's files, whose pictures the page
+                embeds; default `artifacts`.
+            scene: The scene the player draws; default `scene()` (None for a run without snapshots).
+            metrics: The metrics shown; default `metrics`.
+
+        Returns:
+            The path written.
+        """
+        config, metrics = self.config, self.metrics if metrics is None else metrics
+        settings = config.to_dict()
+        described = settings.get("target", {})
+        what = described.get("expression") or described.get("name") or config.function
+        domain = f" on [{config.domain[0]:g}, {config.domain[1]:g}]" if config.domain else ""
+        seconds = metrics.get("train_seconds")
+        facts = (
+            f"{metrics.get('status', self.status)} after {metrics.get('steps', self.steps)} of "
+            f"{config.epochs} epochs · {config.preset} preset · {metrics.get('backend', '')} backend · "
+            f"{seconds if seconds is None else f'{seconds:.4g}'} s of training"
+        )
+        return write_report(
+            path,
+            scene if scene is not None or not self.snapshots else self.scene(),
+            title=f"gan1d run: {what}{domain}",
+            facts=facts,
+            metrics=metrics,
+            settings=settings,
+            pictures=self.artifacts if pictures is None else pictures,
+        )
 
     def _repr_html_(self) -> str:
         """Jupyter's view: the key numbers and the animation player."""

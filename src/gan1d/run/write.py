@@ -19,7 +19,6 @@ from gan1d.errors import RunWriteError
 from gan1d.files import atomic_path, write_csv, write_json
 from gan1d.pictures import rendering, stills
 from gan1d.pictures.animation import write_animation, write_still
-from gan1d.pictures.report import write_report
 from gan1d.run.folder import RunFolder
 from gan1d.run.result import TrainResult
 from gan1d.run.signals import SignalGuard
@@ -108,7 +107,7 @@ def write_run(result: TrainResult, folder: RunFolder, guard: SignalGuard | None 
                     drawing = None
         # The page shows the run as it will stand once the page itself is written.
         final = {**metrics, "files": "complete"}
-        write_report(add("report.html"), scene, pictures=written, metrics=final, **_page_heading(result))
+        result.write_report(add("report.html"), pictures=written, scene=scene, metrics=final)
     except KeyboardInterrupt:
         written.pop(under_way, None)
         metrics["status"] = "interrupted"
@@ -128,22 +127,6 @@ def write_run(result: TrainResult, folder: RunFolder, guard: SignalGuard | None 
     metrics["files"] = "complete"
     save_metrics()
     return written
-
-
-def _page_heading(result: TrainResult) -> dict[str, object]:
-    """The report page's title, its line of facts, and the run's settings."""
-    config, metrics = result.config, result.metrics
-    settings = config.to_dict()
-    described = settings.get("target", {})
-    what = described.get("expression") or described.get("name") or config.function
-    domain = f" on [{config.domain[0]:g}, {config.domain[1]:g}]" if config.domain else ""
-    seconds = metrics.get("train_seconds")
-    facts = (
-        f"{metrics.get('status', result.status)} after {metrics.get('steps', result.steps)} of "
-        f"{config.epochs} epochs · {config.preset} preset · {metrics.get('backend', '')} backend · "
-        f"{seconds if seconds is None else f'{seconds:.4g}'} s of training"
-    )
-    return {"title": f"gan1d run: {what}{domain}", "facts": facts, "settings": settings}
 
 
 def _try_to_save(save: Callable[[], None]) -> None:

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 import gan1d
-from gan1d import views
-from gan1d.callbacks import SnapshotCallback
+from gan1d.core import views
+from gan1d.core.callbacks import SnapshotCallback
+from gan1d.core.gan import GAN
+from gan1d.core.networks import build_discriminator, build_generator
+from gan1d.data.targets import target
 from gan1d.errors import Gan1dError
-from gan1d.gan import GAN
-from gan1d.models import build_discriminator, build_generator
-from gan1d.targets import target
 
 
 def make_gan(seed: int = 0, **compile_options) -> GAN:
@@ -105,7 +105,7 @@ def test_each_update_is_keras_adam_s_own(rate):
 def _discriminator_gradients(gan: GAN, state, real) -> list:
     """The discriminator's gradients in the step from `state`, recomputed with the same random draws."""
     from gan1d.backend import random_normal, value_and_grad
-    from gan1d.losses import discriminator_loss
+    from gan1d.core.losses import discriminator_loss
 
     with keras.StatelessScope(state_mapping=[(gan.seed_generator.state, state.seed[0])]):
         real = keras.ops.cast(real, "float32")
@@ -275,8 +275,8 @@ def test_instance_noise_blurs_what_the_discriminator_sees_and_follows_its_schedu
 @pytest.fixture(scope="module")
 def saved_gan(tmp_path_factory):
     """A planar-preset GAN (residual, scaled, instance noise) trained 30 steps, then saved."""
-    from gan1d.config import TrainConfig
-    from gan1d.models import build_gan
+    from gan1d.run.build import build_gan
+    from gan1d.run.config import TrainConfig
 
     gan = build_gan(TrainConfig.from_preset("planar", function="ring", epochs=100, instance_noise=0.1))
     gan.fit_target(target("ring"), epochs=30, batch_size=512)
@@ -334,8 +334,8 @@ def test_a_gan_whose_noise_is_a_python_function_explains_why_it_cannot_be_saved(
 
 @pytest.mark.parametrize("saved_under", ["jax", "tensorflow"])
 def test_a_gan_saved_under_either_backend_loads_under_this_one(saved_under):
-    """`tests/data/make_saved_gans.py` saved these under each backend."""
-    data = Path(__file__).parent / "data"
+    """`tests/fixtures/make_saved_gans.py` saved these under each backend."""
+    data = Path(__file__).parents[1] / "fixtures"
     gan = gan1d.load_gan(data / f"gan-{saved_under}.keras")
     expected = np.load(data / f"gan-{saved_under}.npz")
     points = gan.generate(16, seed=0)
@@ -344,3 +344,10 @@ def test_a_gan_saved_under_either_backend_loads_under_this_one(saved_under):
     assert int(gan.g_optimizer.iterations) == 30
     history = gan.fit_target(target("cube"), epochs=40, batch_size=64, initial_epoch=30)
     assert np.isfinite(history.history["g_loss"]).all()
+
+
+def test_fit_refuses_points_of_the_wrong_shape():
+    gan = gan1d.GAN(gan1d.build_discriminator(), gan1d.build_generator(5), 5)
+    gan.compile(keras.optimizers.Adam(), keras.optimizers.Adam())
+    with pytest.raises(gan1d.Gan1dError, match=r"shape \(n, 2\)"):
+        gan.fit(np.zeros((64, 3), "float32"), batch_size=32, epochs=1, verbose=0)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import math
+import subprocess
 
 import keras
 import numpy as np
@@ -11,8 +13,9 @@ import pytest
 from PIL import Image
 
 import gan1d
-from gan1d.config import TrainConfig
-from gan1d.runs import RUN_FILES
+from gan1d.run.config import TrainConfig
+from gan1d.run.folder import RUN_FILES
+from support.runs import COMMAND, read_strict_json
 
 SHORT = {"epochs": 200, "snapshot_every": 20}
 
@@ -100,7 +103,7 @@ def test_quality_is_measured_at_every_snapshot(run):
     for row in rows:
         assert 0 <= float(row["d_accuracy_real"]) <= 1
         assert 0 <= float(row["coverage"]) <= 1
-    last = gan1d.metrics.summarize(run.snapshots[-1][1], gan1d.target("square"))
+    last = gan1d.data.metrics.summarize(run.snapshots[-1][1], gan1d.target("square"))
     assert float(rows[-1]["x_w1"]) == pytest.approx(last["x_w1"])
     metrics = json.loads((run.out_dir / "metrics.json").read_text())
     assert {"energy_distance", "coverage", "d_accuracy_real", "d_accuracy_generated"} <= set(metrics)
@@ -291,3 +294,33 @@ def test_a_hard_curve_trains_the_graph_generator_with_features_and_it_saves_and_
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(generator(noise)), keras.ops.convert_to_numpy(result.gan.generator(noise)), rtol=1e-5
     )
+
+
+def test_a_diverged_run_exits_3_and_keeps_the_last_good_step(tmp_path):
+    result = subprocess.run(
+        [
+            *COMMAND,
+            "train",
+            "--learning-rate",
+            "1e6",
+            "--schedule",
+            "constant",
+            "--snapshot-every",
+            "1",
+            "--out",
+            str(tmp_path / "run"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 3, result.stderr
+    metrics = read_strict_json(tmp_path / "run" / "metrics.json")
+    assert metrics["status"] == "diverged"
+    assert metrics["files"] == "complete"
+    history = (tmp_path / "run" / "history.csv").read_text().splitlines()
+    assert len(history) == metrics["steps"] + 1
+    assert all(math.isfinite(float(value)) for row in history[1:] for value in row.split(",")[1:])
+    assert metrics["steps"] > 0
+    with np.load(tmp_path / "run" / "snapshots.npz") as saved:
+        assert saved["epochs"].tolist() == list(range(metrics["steps"] + 1))  # the untrained one first

@@ -1,4 +1,4 @@
-"""gan1d.models: the networks, and the GAN a config builds."""
+"""gan1d.core.networks: the networks, and the GAN a config builds."""
 
 from __future__ import annotations
 
@@ -6,16 +6,11 @@ import keras
 import numpy as np
 import pytest
 
-from gan1d.config import TrainConfig
+from gan1d.core.layers import FourierFeatures, UniformX
+from gan1d.core.networks import build_discriminator, build_generator, build_graph_generator
 from gan1d.errors import Gan1dError
-from gan1d.models import (
-    FourierFeatures,
-    UniformX,
-    build_discriminator,
-    build_gan,
-    build_generator,
-    build_graph_generator,
-)
+from gan1d.run.build import build_gan
+from gan1d.run.config import TrainConfig
 
 
 def test_seed_recipe_shapes_and_layers():

@@ -1,4 +1,4 @@
-"""gan1d.report: the run's report page, read as text and driven in a real headless browser.
+"""gan1d.pictures.report: the run's report page, read as text and driven in a real headless browser.
 
 The browser tests carry the `browser` marker (`nox -s browser` installs what they
 need); they skip, saying why, where Playwright or Chromium is missing.
@@ -21,13 +21,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan1d.animation import BAND_COLORS
 from gan1d.cli import main
-from gan1d.config import TrainConfig
-from gan1d.report import page, write_report
-from gan1d.targets import target
-from gan1d.training import TrainResult
-from pictures import frames, history, share_near, snapshots, views
+from gan1d.data.targets import target
+from gan1d.pictures.palette import BAND_COLORS
+from gan1d.run.config import TrainConfig
+from gan1d.run.result import TrainResult
+from support.pictures import frames, history, share_near, snapshots, views
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -68,7 +67,7 @@ def test_the_page_holds_everything_it_shows(tmp_path):
     result = small_result(tmp_path)
     (tmp_path / "losses.png").write_bytes(_png())
     result.artifacts["losses.png"] = tmp_path / "losses.png"
-    text = write_report(result, tmp_path / "report.html").read_text()
+    text = result.write_report(tmp_path / "report.html").read_text()
     assert text.startswith("<!doctype html>")
     # Self-contained: nothing is fetched, so it works from file:// and offline.
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text)
@@ -206,6 +205,6 @@ def test_the_report_plays_in_a_browser(browser, default_run):
 
 
 def test_tick_labels_show_their_values_exactly(tmp_path):
-    data = player_data(page(small_result(tmp_path)))
+    data = player_data(small_result(tmp_path).write_report(tmp_path / "report.html").read_text())
     for value, label in data["xticks"] + data["yticks"]:
         assert float(label.replace("\u2212", "-")) == pytest.approx(value)

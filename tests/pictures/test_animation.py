@@ -1,4 +1,4 @@
-"""gan1d.animation: GIF, MP4 and PNG files, written and opened again, their frames inspected."""
+"""gan1d.pictures.animation: GIF, MP4 and PNG files, written and opened again, their frames inspected."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gan1d import animation
 from gan1d.errors import Gan1dError
-from pictures import (
+from gan1d.pictures import animation, encoders
+from gan1d.pictures.palette import BAND_COLORS as BAND_COLORS_ARRAY
+from gan1d.pictures.style import PUSH_COLOR
+from support.pictures import (
     BOUNDS,
     CURVE,
     REAL,
@@ -25,10 +27,10 @@ from pictures import (
     views,
 )
 
-BAND_COLORS = [tuple(int(c) for c in rgb) for rgb in animation.BAND_COLORS]
+BAND_COLORS = [tuple(int(c) for c in rgb) for rgb in BAND_COLORS_ARRAY]
 ORANGE = (255, 127, 14)  # the generated points' colour
 LOSS_GREEN = (44, 160, 44)
-PUSH = tuple(int(animation.PUSH_COLOR[i : i + 2], 16) for i in (1, 3, 5))
+PUSH = tuple(int(PUSH_COLOR[i : i + 2], 16) for i in (1, 3, 5))
 
 
 def heat_share(image: Image.Image) -> float:
@@ -159,7 +161,7 @@ def test_the_returned_path_shows_itself_in_a_notebook(tmp_path: Path) -> None:
     assert out.read_bytes()[:6] == b"GIF89a"
 
 
-@pytest.mark.skipif(not animation.ffmpeg_available(), reason="ffmpeg not on PATH")
+@pytest.mark.skipif(not encoders.ffmpeg_available(), reason="ffmpeg not on PATH")
 def test_animate_mp4(tmp_path: Path) -> None:
     out = animation.animate(snapshots(10), REAL, tmp_path / "anim.mp4", curve=CURVE, dpi=73)
     data = out.read_bytes()
@@ -170,8 +172,8 @@ def test_animate_mp4(tmp_path: Path) -> None:
 
 
 def test_animate_mp4_without_ffmpeg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(animation.shutil, "which", lambda _name: None)
-    assert not animation.ffmpeg_available()
+    monkeypatch.setattr(encoders.shutil, "which", lambda _name: None)
+    assert not encoders.ffmpeg_available()
     with pytest.raises(Gan1dError, match=r"^mp4 needs ffmpeg on PATH; use --animation gif$"):
         animation.animate(snapshots(3), REAL, tmp_path / "anim.mp4")
     assert list(tmp_path.iterdir()) == []

@@ -13,8 +13,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan1d.errors import Gan1dError
-from gan1d.targets import (
+from gan1d.data.targets import (
     BUILTIN_TARGETS,
     EASY_TARGETS,
     HARD_TARGETS,
@@ -25,6 +24,7 @@ from gan1d.targets import (
     Target,
     target,
 )
+from gan1d.errors import Gan1dError
 
 BACKEND = keras.backend.backend()
 
@@ -122,7 +122,7 @@ def test_describe_is_json_serialisable() -> None:
 def test_import_needs_no_framework() -> None:
     src = Path(__file__).resolve().parents[1] / "src"
     code = (
-        "import sys, gan1d.targets as t; t.target('sine').sample(5, 0); "
+        "import sys, gan1d.data.targets as t; t.target('sine').sample(5, 0); "
         "assert 'keras' not in sys.modules and 'tensorflow' not in sys.modules "
         "and 'jax' not in sys.modules"
     )
@@ -366,7 +366,7 @@ def test_sample_tensor_inside_compiled_function(spec: object) -> None:
 
 
 def test_ring_has_eight_distinct_modes_on_the_unit_circle() -> None:
-    from gan1d.targets import MixtureTarget
+    from gan1d.data.planar import MixtureTarget
 
     ring = target("ring")
     assert isinstance(ring, MixtureTarget)

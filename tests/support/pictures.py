@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from gan1d.views import Views
-from gan1d.views import plane as gan1d_plane
+from gan1d.core.views import Views
+from gan1d.core.views import plane as gan1d_plane
 
 RNG = np.random.default_rng(0)
 XS = RNG.uniform(-0.5, 0.5, 100)

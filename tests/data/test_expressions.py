@@ -1,4 +1,4 @@
-"""gan1d.expressions: the safe formula language, on numpy and on keras.ops."""
+"""gan1d.data.expressions: the safe formula language, on numpy and on keras.ops."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import keras
 import numpy as np
 import pytest
 
+from gan1d.data.expressions import EXPRESSION_FUNCTIONS, parse_expression
+from gan1d.data.targets import BUILTIN_TARGETS, FunctionTarget, target
 from gan1d.errors import Gan1dError
-from gan1d.expressions import EXPRESSION_FUNCTIONS, parse_expression
-from gan1d.targets import BUILTIN_TARGETS, FunctionTarget, target
 
 
 @pytest.mark.parametrize(

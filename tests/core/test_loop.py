@@ -1,4 +1,4 @@
-"""gan1d.loop: the compiled many-step loop, its callback contract, and divergence."""
+"""gan1d.core.loop: the compiled many-step loop, its callback contract, and divergence."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ import keras
 import numpy as np
 import pytest
 
-from gan1d import views
-from gan1d.callbacks import SnapshotCallback
-from gan1d.config import TrainConfig
+from gan1d.core import views
+from gan1d.core.callbacks import SnapshotCallback
+from gan1d.core.gan import GAN
+from gan1d.core.loop import fit_target_many
+from gan1d.core.networks import build_discriminator, build_generator
+from gan1d.data.targets import target
 from gan1d.errors import Gan1dError
-from gan1d.gan import GAN
-from gan1d.loop import fit_target_many
-from gan1d.models import build_discriminator, build_gan, build_generator
-from gan1d.targets import target
+from gan1d.run.build import build_gan
+from gan1d.run.config import TrainConfig
 
 SQUARE = target("square")
 

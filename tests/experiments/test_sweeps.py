@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import math
+import os
+import signal
+import subprocess
 
 import numpy as np
 import pytest
@@ -11,7 +15,10 @@ from PIL import Image
 
 import gan1d
 from gan1d.cli import main
-from gan1d.sweeps import SUCCESS_THRESHOLDS, sweep
+from gan1d.data.metrics import SUCCESS_THRESHOLDS
+from gan1d.errors import RunInterrupted
+from gan1d.experiments.sweeps import sweep
+from support.runs import COMMAND, read_strict_json
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +140,46 @@ def test_sweep_command_on_a_planar_target_prints_the_papers_scores(tmp_path, cap
     assert "mean  modes_captured" in printed
     assert "±" in printed
     assert json.loads((out / "sweep.json").read_text())["preset"] == "planar"
+
+
+def test_metrics_and_sweeps_are_standard_json(tmp_path):
+    # Seeds that diverge end with NaN losses (their weights stay at the last good step).
+    result = gan1d.sweep(seeds=2, epochs=50, learning_rate=1e6, schedule="constant", out_dir=tmp_path / "sweep")
+    assert all(math.isnan(run["final_d_loss"]) for run in result.runs)
+    summary = read_strict_json(tmp_path / "sweep" / "sweep.json")
+    assert [run["final_d_loss"] for run in summary["runs"]] == [None, None]
+    assert all(math.isfinite(run["x_w1"]) for run in summary["runs"])
+
+
+def test_sweep_interrupted_keeps_the_seeds_that_finished(tmp_path):
+    def interrupt_after_two_blocks(steps: int) -> None:
+        if steps >= 2 * 60:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with pytest.raises(RunInterrupted) as caught:
+        gan1d.sweep(
+            seeds=6, epochs=60, block=1, vectorized=False, out_dir=tmp_path, progress=interrupt_after_two_blocks
+        )
+    finished = caught.value.result.runs
+    assert 2 <= len(finished) < 6
+    summary = read_strict_json(tmp_path / "sweep.json")
+    assert summary["status"] == "interrupted"
+    assert summary["finished"] == len(finished)
+    assert [run["seed"] for run in summary["runs"]] == list(range(len(finished)))
+
+
+def test_sweep_progress_counts_every_step_of_every_seed():
+    seen: list[int] = []
+    gan1d.sweep(seeds=3, epochs=50, progress=seen.append)
+    assert seen == sorted(seen)
+    assert seen[-1] == 3 * 50
+
+
+@pytest.mark.parametrize("count", ["0", "1000000"])
+def test_absurd_seed_counts_are_refused(tmp_path, count):
+    result = subprocess.run(
+        [*COMMAND, "sweep", "--seeds", count, "--out", str(tmp_path / "s")], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 2
+    assert "--seeds must be an integer from 1 to 10000" in result.stderr
+    assert not (tmp_path / "s").exists()

@@ -13,24 +13,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gan1d import rendering
-from gan1d.animation import animate
+from gan1d.pictures import rendering
+from gan1d.pictures.animation import write_animation
+from gan1d.pictures.scene import Scene
 
 
-def options(frames: int = rendering.MIN_FRAMES) -> dict:
+def scene(frames: int = rendering.MIN_FRAMES) -> Scene:
     rng = np.random.default_rng(0)
     snapshots = [(20 * i, rng.normal(size=(50, 2)) / (1 + i / 10)) for i in range(frames)]
     history = {"d_loss": rng.random(20 * frames).tolist(), "g_loss": rng.random(20 * frames).tolist()}
     curve = (np.linspace(-1, 1, 50), np.linspace(-1, 1, 50) ** 2)
-    return {
-        "snapshots": snapshots,
-        "real_points": rng.normal(size=(40, 2)),
-        "history": history,
-        "curve": curve,
-        "quality": ("energy distance", rng.random(frames)),
-        "show": ("losses",),
-        "dpi": 30,
-    }
+    return Scene.build(
+        snapshots,
+        rng.normal(size=(40, 2)),
+        history=history,
+        curve=curve,
+        quality=("energy distance", rng.random(frames)),
+        show=("losses",),
+    )
 
 
 def leftovers(folder) -> list[str]:
@@ -38,22 +38,21 @@ def leftovers(folder) -> list[str]:
 
 
 def test_the_animation_drawn_apart_is_the_one_drawn_here(tmp_path):
-    drawing = rendering.start(tmp_path / "apart.gif", **options())
+    drawing = rendering.start(scene(), tmp_path / "apart.gif", dpi=30)
     assert drawing is not None
     written = drawing.wait()
     assert drawing.process.returncode == 0
-    here = animate(path=tmp_path / "here.gif", **options())
+    here = write_animation(scene(), tmp_path / "here.gif", dpi=30)
     assert written.read_bytes() == here.read_bytes()
-    assert not drawing.folder.exists()
     assert leftovers(tmp_path) == []
 
 
 def test_short_animations_are_left_to_the_caller(tmp_path):
-    assert rendering.start(tmp_path / "short.gif", **options(rendering.MIN_FRAMES - 1)) is None
+    assert rendering.start(scene(rendering.MIN_FRAMES - 1), tmp_path / "short.gif") is None
 
 
 def test_cancel_stops_the_drawing_and_leaves_nothing(tmp_path):
-    drawing = rendering.start(tmp_path / "cancelled.gif", **options(400))
+    drawing = rendering.start(scene(400), tmp_path / "cancelled.gif", dpi=30)
     assert drawing is not None
     while not _catches_sigterm(drawing.process.pid):  # the drawing has begun
         assert drawing.process.poll() is None
@@ -62,27 +61,25 @@ def test_cancel_stops_the_drawing_and_leaves_nothing(tmp_path):
     assert drawing.process.returncode == 1 + 127 + signal.SIGTERM  # SystemExit(128 + SIGTERM)
     assert not (tmp_path / "cancelled.gif").exists()
     assert leftovers(tmp_path) == []
-    assert not drawing.folder.exists()
 
 
 def test_a_failed_drawing_is_done_here(tmp_path, monkeypatch):
-    packed = rendering._pack
+    send = rendering._send
 
-    def unusable(values):
-        arrays, settings = packed(values)
-        return arrays, {**settings, "fps": 0}  # the other process refuses it
+    def cut_short(process, message):
+        send(process, message[: len(message) // 2])  # the other process cannot read the scene
 
-    monkeypatch.setattr(rendering, "_pack", unusable)
-    drawing = rendering.start(tmp_path / "fallback.gif", **options())
+    monkeypatch.setattr(rendering, "_send", cut_short)
+    drawing = rendering.start(scene(), tmp_path / "fallback.gif", dpi=30)
     assert drawing is not None
     written = drawing.wait()
     assert drawing.process.returncode != 0
-    assert written.read_bytes() == animate(path=tmp_path / "here.gif", **options()).read_bytes()
+    assert written.read_bytes() == write_animation(scene(), tmp_path / "here.gif", dpi=30).read_bytes()
 
 
 def test_no_interpreter_means_drawing_here(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
-    assert rendering.start(tmp_path / "none.gif", **options()) is None
+    assert rendering.start(scene(), tmp_path / "none.gif") is None
 
 
 def test_the_drawing_stops_when_its_parent_dies(tmp_path):
@@ -90,17 +87,17 @@ def test_the_drawing_stops_when_its_parent_dies(tmp_path):
         "import json, os, sys\n"
         "sys.path.insert(0, sys.argv[1])\n"
         "import test_rendering as t\n"
-        "from gan1d import rendering\n"
+        "from gan1d.pictures import rendering\n"
         "from pathlib import Path\n"
-        "drawing = rendering.start(Path(sys.argv[2]) / 'orphan.gif', **t.options(1000))\n"
-        "print(json.dumps([drawing.process.pid, str(drawing.folder)]), flush=True)\n"
+        "drawing = rendering.start(t.scene(1000), Path(sys.argv[2]) / 'orphan.gif', dpi=30)\n"
+        "print(json.dumps(drawing.process.pid), flush=True)\n"
         "os._exit(0)\n"
     )
     tests = str(Path(__file__).parent)
     done = subprocess.run(
         [sys.executable, "-c", script, tests, str(tmp_path)], capture_output=True, text=True, check=True
     )
-    pid, _ = json.loads(done.stdout)
+    pid = json.loads(done.stdout)
     # The orphan checks for its parent every fraction of a second; 1000 frames take far longer.
     while _alive(pid):
         time.sleep(0.05)

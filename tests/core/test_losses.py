@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from gan1d.losses import discriminator_loss, generator_loss
+from gan1d.core.losses import discriminator_loss, generator_loss
 
 BCE = keras.losses.BinaryCrossentropy()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gan1d.sweeps import sweep
-from gan1d.targets import HARD_TARGETS
+from gan1d.data.targets import HARD_TARGETS
+from gan1d.experiments.sweeps import sweep
 
 pytestmark = pytest.mark.slow
 

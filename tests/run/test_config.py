@@ -1,4 +1,4 @@
-"""gan1d.config: presets, validation, and config.json round trips."""
+"""gan1d.run.config: presets, validation, and config.json round trips."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from gan1d.config import PRESETS, TrainConfig
+from gan1d.data.targets import target
 from gan1d.errors import Gan1dError
-from gan1d.targets import target
+from gan1d.run.config import PRESETS, TrainConfig
 
 
 def test_a_preset_fills_every_field_with_a_concrete_value():

@@ -1,15 +1,15 @@
-"""gan1d.scene: what each frame draws, worked out once for the animation and the player."""
+"""gan1d.pictures.scene: what each frame draws, worked out once for the animation and the player."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from gan1d import scene as scene_module
+from gan1d.core.views import Views
 from gan1d.errors import Gan1dError
-from gan1d.scene import EDGES, HIDDEN, Scene
-from gan1d.views import Views
-from pictures import BOUNDS, CURVE, REAL, history, snapshots, views
+from gan1d.pictures import scene as scene_module
+from gan1d.pictures.scene import EDGES, HIDDEN, Scene
+from support.pictures import BOUNDS, CURVE, REAL, history, snapshots, views
 
 UNIT = ((0.0, 1.0), (0.0, 1.0))
 
@@ -124,7 +124,7 @@ def test_a_snapshot_callback_brings_its_layers():
         ({"history": [1.0]}, "d_loss"),
         ({"quality": ("energy", [1.0])}, "3 snapshots"),
         ({"quality": 5}, "quality"),
-        ({"views": "heatmap"}, "gan1d.views.Views"),
+        ({"views": "heatmap"}, "gan1d.core.views.Views"),
         ({"show": "all"}, "cannot show"),
     ],
 )

@@ -19,8 +19,10 @@ from PIL import Image
 
 import gan1d
 from gan1d.cli import main
-from gan1d.studies import TrialLog, load_study, study
-from gan1d.sweeps import sweep
+from gan1d.experiments.studies.log import TrialLog
+from gan1d.experiments.studies.plan import load_study
+from gan1d.experiments.studies.runner import study
+from gan1d.experiments.sweeps import sweep
 
 # Two variants on a curve and a mixture, two seeds each: four blocks of two trials.
 TINY = {

@@ -21,7 +21,7 @@ import pytest
 ray = pytest.importorskip("ray", reason='Ray is not installed: pip install "gan1d[ray]", or run nox -s studies')
 psutil = pytest.importorskip("psutil", reason="psutil is not installed (nox -s studies installs it)")
 
-from gan1d.studies import study
+from gan1d.experiments.studies.runner import study
 
 pytestmark = pytest.mark.studies
 

@@ -1,0 +1,58 @@
+"""gan1d.run.signals: Ctrl-C and SIGTERM stop a run at the end of a compiled call, and it keeps what it trained."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+
+import gan1d
+from gan1d.errors import RunInterrupted
+from support.runs import assert_complete, no_temporary_files, read_strict_json, started
+
+
+@pytest.mark.parametrize(("sent", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_during_training_keeps_what_was_trained(tmp_path, sent, status):
+    out = tmp_path / "run"
+    with started("train", "--epochs", "400000", "--snapshot-every", "100", "--out", str(out)) as process:
+        time.sleep(0.5)
+        process.send_signal(sent)
+        _, stderr = process.communicate(timeout=300)
+    assert process.returncode == status, stderr
+    metrics = read_strict_json(out / "metrics.json")
+    assert metrics["status"] == "interrupted"
+    assert metrics["signal"] == sent.name
+    assert metrics["files"] == "complete"
+    assert 0 < metrics["steps"] < 400000
+    with open(out / "history.csv") as stream:
+        assert sum(1 for _ in stream) == metrics["steps"] + 1
+    assert int(gan1d.load_gan(out / "gan.keras").g_optimizer.iterations) == metrics["steps"]
+    assert_complete(out)
+    assert no_temporary_files(out)
+    assert "--resume" in stderr.splitlines()[-1]
+
+
+def test_ctrl_c_while_the_animation_is_written_keeps_the_model(tmp_path, monkeypatch):
+    from gan1d.run import write
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(write, "write_animation", interrupted)
+    with pytest.raises(RunInterrupted) as caught:
+        gan1d.train(epochs=60, snapshot_every=20, out_dir=tmp_path)
+    assert caught.value.result.status == "interrupted"
+    metrics = read_strict_json(tmp_path / "metrics.json")
+    assert metrics["status"] == "interrupted"
+    assert metrics["files"] == "incomplete: interrupted while writing training.gif"
+    assert metrics["steps"] == 60
+    assert int(gan1d.load_gan(tmp_path / "gan.keras").g_optimizer.iterations) == 60
+    assert not (tmp_path / "training.gif").exists()
+    assert no_temporary_files(tmp_path)
+    # The training was whole: resuming only writes the missing files.
+    monkeypatch.undo()
+    resumed = gan1d.resume(tmp_path)
+    assert resumed.history["g_loss"] == caught.value.result.history["g_loss"]
+    assert read_strict_json(tmp_path / "metrics.json")["files"] == "complete"
+    assert (tmp_path / "training.gif").is_file()

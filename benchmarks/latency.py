@@ -12,8 +12,8 @@ round by round (best of `--repeats`, wall and CPU time):
   `import keras, tensorflow` under TensorFlow;
 - in one process: `gan1d.train()` called again with the same configuration, beside
   its pure training time (the same 5000 steps on a GAN whose loop is compiled);
-  and gan1d's warm loop beside the hand-written one (`reference_jax.py`, and
-  `reference_tf.py` compiled by XLA), on the seed recipe.
+  and gan1d's warm loop beside the hand-written one (`harness/reference_jax.py`, and
+  `harness/reference_tf.py` compiled by XLA), on the seed recipe.
 
 Python's bytecode: every child process reads and writes `.pyc` files under one
 folder of the output (`PYTHONPYCACHEPREFIX`, with `PYTHONDONTWRITEBYTECODE`
@@ -200,7 +200,7 @@ def versions(python: str, env: dict[str, str]) -> dict[str, str]:
 
 
 def machine() -> dict[str, Any]:
-    from devices import cpu_model
+    from harness.devices import cpu_model
 
     return {
         "platform": platform.platform(),
@@ -219,8 +219,8 @@ def in_process(repeats: int, quick: bool) -> dict[str, Any]:
     import keras
 
     import gan1d
-    import keras_cases as kc
-    from common import Recipe
+    from harness import keras_cases as kc
+    from harness.common import Recipe
     from gan1d.callbacks import SnapshotCallback
     from gan1d.config import TrainConfig
     from gan1d.models import build_gan
@@ -242,11 +242,11 @@ def in_process(repeats: int, quick: bool) -> dict[str, Any]:
 
     recipe = Recipe()
     if backend == "jax":
-        from reference_jax import reference_case
+        from harness.reference_jax import reference_case
 
         reference = reference_case(recipe, epochs).make()
     else:
-        from reference_tf import reference_case
+        from harness.reference_tf import reference_case
 
         reference = reference_case(recipe, epochs, jit_compile=True).make()
     seed_loop = kc.fit_target_case(recipe, epochs).make()

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from devices import machine_info
+from harness.devices import machine_info
 
 HERE = Path(__file__).resolve().parent
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from common import ADAM_EPSILON, BCE_EPSILON, BETA_1, BETA_2, DOMAIN, Case, Recipe, Runner, init_limit
+from harness.common import ADAM_EPSILON, BCE_EPSILON, BETA_1, BETA_2, DOMAIN, Case, Recipe, Runner, init_limit
 
 
 class MLP:

@@ -1,6 +1,6 @@
 """Study throughput: trials per minute with the local executor and with Ray on 1 and 2 workers of this machine.
 
-    KERAS_BACKEND=jax python benchmarks/studies.py [--workers 1 2] [--quick] [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/study_throughput.py [--workers 1 2] [--quick] [--out benchmarks/results]
 
 Runs one study (the planar preset at fewer steps: 2 variants x ring and grid x 4
 seeds, a block of 4 seeds per task) with `gan1d study`: once with the local
@@ -33,8 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import log
-from devices import machine_info
+from harness.common import log
+from harness.devices import machine_info
 
 HERE = Path(__file__).resolve().parent
 

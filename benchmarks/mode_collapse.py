@@ -1,6 +1,6 @@
 """The planar mode-collapse benchmarks (8-Gaussian ring, 25-Gaussian grid), scored like the papers.
 
-    KERAS_BACKEND=jax python benchmarks/planar.py [--trials 10] [--preset planar] [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/mode_collapse.py [--trials 10] [--preset planar] [--out benchmarks/results]
 
 Trains `--trials` GANs per target (seeds 0..N-1; together in one computation under
 JAX, one after another under TensorFlow) with `gan1d.sweeps.sweep`, scores 2500
@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import log
-from devices import check_device, machine_info, pin_device
+from harness.common import log
+from harness.devices import check_device, machine_info, pin_device
 
 HERE = Path(__file__).resolve().parent
 TARGETS = ("ring", "grid")
@@ -156,7 +156,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args()
     if args.trials < 1:
-        parser.exit(2, "planar.py: error: --trials must be a positive integer\n")
+        parser.exit(2, "mode_collapse.py: error: --trials must be a positive integer\n")
     pin_device("cpu")
     from gan1d.environment import check_backend, enable_compilation_cache
 
@@ -170,7 +170,7 @@ def main() -> int:
         "epochs": args.epochs,
         "trials": args.trials,
         "machine": machine_info(backend, "cpu", device_name),
-        "command": f"KERAS_BACKEND={backend} python benchmarks/planar.py --trials {args.trials} --preset {args.preset}"
+        "command": f"KERAS_BACKEND={backend} python benchmarks/mode_collapse.py --trials {args.trials} --preset {args.preset}"
         + (f" --epochs {args.epochs}" if args.epochs else ""),
         "published": [{"method": method, "values": list(cells)} for method, cells in PUBLISHED],
         "targets": {},

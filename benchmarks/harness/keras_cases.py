@@ -15,7 +15,7 @@ import keras
 import numpy as np
 
 import gan1d
-from common import Case, Recipe, Runner
+from harness.common import Case, Recipe, Runner
 from gan1d.callbacks import SnapshotCallback
 from gan1d.config import TrainConfig
 from gan1d.gan import GAN

@@ -1,6 +1,6 @@
 """What every benchmark shares: the recipe, the timing loop and the memory probes.
 
-Nothing here imports a deep-learning framework, so `run.py` can set up the
+Nothing here imports a deep-learning framework, so a script can set up the
 device before JAX or TensorFlow is loaded.
 """
 

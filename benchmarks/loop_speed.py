@@ -1,6 +1,6 @@
 """Benchmark gan1d against hand-written JAX/TensorFlow and the usual Keras loops.
 
-    KERAS_BACKEND=jax python benchmarks/run.py --device cpu [--quick] [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/loop_speed.py --device cpu [--quick] [--out benchmarks/results]
 
 Benchmarks the Keras backend it runs under (KERAS_BACKEND, else gan1d's
 default). Writes `<out>/<backend>-<device>.json` and `.md`, prints the Markdown
@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from common import Case, MemoryProbe, Recipe, log, measure, process_peak_mb, sweep_steps
-from devices import NoGpu, check_device, machine_info, memory_probe, pin_device
+from harness.common import Case, MemoryProbe, Recipe, log, measure, process_peak_mb, sweep_steps
+from harness.devices import NoGpu, check_device, machine_info, memory_probe, pin_device
 
 HERE = Path(__file__).resolve().parent
 
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         backend = check_backend()
         device_name = check_device(backend, args.device)
     except (Gan1dError, NoGpu) as error:
-        print(f"run.py: error: --device {args.device}: {error}", file=sys.stderr)
+        print(f"loop_speed.py: error: --device {args.device}: {error}", file=sys.stderr)
         return 2
 
     sizes = QUICK if args.quick else FULL
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     report["machine"] = machine | {"load_average_end": machine_info(backend, args.device, device_name)["load_average"]}
     report["wall_s"] = round(time.perf_counter() - started, 1)
 
-    import reporting
+    from harness import reporting
 
     json_path, md_path = reporting.write(report, args.out)
     print(reporting.markdown(report))
@@ -107,13 +107,13 @@ def main(argv: list[str] | None = None) -> int:
 def benchmark(backend: str, device: str, sizes: Sizes, sweeps: bool) -> dict[str, Any]:
     """Measures the main rows and the sweeps; returns the report without machine info."""
     import gan1d
-    import keras_cases as kc
+    from harness import keras_cases as kc
     from gan1d.targets import FunctionTarget
 
     if backend == "jax":
-        from reference_jax import reference_case
+        from harness.reference_jax import reference_case
     else:
-        from reference_tf import reference_case
+        from harness.reference_tf import reference_case
 
     recipe = Recipe()
     target = gan1d.target(kc.TARGET)
@@ -134,7 +134,7 @@ def benchmark(backend: str, device: str, sizes: Sizes, sweeps: bool) -> dict[str
         reference_case(recipe, sizes.epochs, label=label),
     ]
     if backend == "tensorflow":
-        import reference_tf
+        from harness import reference_tf
 
         xla = "hand-written TF, jit_compile=True"
         cases.append(reference_tf.reference_case(recipe, sizes.epochs, "reference_xla", xla, jit_compile=True))
@@ -177,7 +177,7 @@ def sweep_point(
     memory: MemoryProbe,
 ) -> dict[str, Any]:
     """gan1d's warm fit_target and the hand-written reference, side by side on one recipe."""
-    import keras_cases as kc
+    from harness import keras_cases as kc
 
     low, high = sizes.sweep_steps
     steps = sweep_steps(recipe.batch_size, sizes.sweep_points, low, high, recipe.snapshot_every)

@@ -1,6 +1,6 @@
 """How long the animation takes: 250 frames and the untrained one, with every layer, drawn and written.
 
-    KERAS_BACKEND=jax python benchmarks/render.py [--repeats 5] [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/picture_time.py [--repeats 5] [--out benchmarks/results]
 
 Trains the default run once (x**2, 5000 epochs, a snapshot every 20 epochs and one
 at epoch 0: 251 frames), then times `TrainResult.animate` (drawing every frame,
@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import log
-from devices import machine_info, pin_device
+from harness.common import log
+from harness.devices import machine_info, pin_device
 
 HERE = Path(__file__).resolve().parent
 LAYOUTS = {"all layers": "all", "default layers (heatmap, losses)": None}
@@ -118,7 +118,7 @@ def markdown(report: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        f"Budget: {report['budget_seconds']:.0f} s for all layers. Regenerate: `python benchmarks/render.py`.",
+        f"Budget: {report['budget_seconds']:.0f} s for all layers. Regenerate: `python benchmarks/picture_time.py`.",
         "",
     ]
     return "\n".join(lines)

@@ -1,6 +1,6 @@
 """Seeds throughput: many copies of one GAN trained together, as `gan1d sweep` trains seeds.
 
-    KERAS_BACKEND=jax python benchmarks/seeds.py --device gpu [--seeds 1 4 16 ...] [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/seed_throughput.py --device gpu [--seeds 1 4 16 ...] [--out benchmarks/results]
 
 For each N, `gan1d.loop.fit_target_many` trains N copies of the default preset's
 GAN in one vectorized computation (`jax.vmap` of the compiled loop) on the
@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import log
-from devices import NoGpu, check_device, machine_info, pin_device
+from harness.common import log
+from harness.devices import NoGpu, check_device, machine_info, pin_device
 
 HERE = Path(__file__).resolve().parent
 FULL_SEEDS = tuple(2**k for k in range(13))  # 1 ... 4096
@@ -52,12 +52,12 @@ def main(argv: list[str] | None = None) -> int:
         backend = check_backend()
         device_name = check_device(backend, args.device)
     except (Gan1dError, NoGpu) as error:
-        print(f"seeds.py: error: --device {args.device}: {error}", file=sys.stderr)
+        print(f"seed_throughput.py: error: --device {args.device}: {error}", file=sys.stderr)
         return 2
     from gan1d import backend as glue
 
     if glue.vectorize is None:
-        print(f"seeds.py: error: {backend} cannot train copies in one computation; use JAX", file=sys.stderr)
+        print(f"seed_throughput.py: error: {backend} cannot train copies in one computation; use JAX", file=sys.stderr)
         return 2
     seeds = args.seeds or (QUICK_SEEDS if args.quick else FULL_SEEDS)
     steps = args.steps or (200 if args.quick else 2000)

@@ -1,6 +1,6 @@
 """Success rate and training time of the default preset on the built-in curves.
 
-    KERAS_BACKEND=jax python benchmarks/curves.py --seeds 20 [--set hard] [--first 0] [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/curve_success.py --seeds 20 [--set hard] [--first 0] [--out benchmarks/results]
 
 For each built-in curve of the set (`easy`: `gan1d.targets.EASY_TARGETS`, `hard`:
 `HARD_TARGETS`, `all`: both) it runs what `gan1d sweep --function NAME --seeds N`
@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import log
-from devices import machine_info
+from harness.common import log
+from harness.devices import machine_info
 
 HERE = Path(__file__).resolve().parent
 

@@ -7,8 +7,9 @@
 #                                 # packages a CUDA JAX image usually lacks, as wheels
 #                                 # in benchmarks/wheels (PYTHON_VERSION=3.12 by default)
 #   benchmarks/gpu.sh run [OUT]   # on the GPU machine, offline: installs the wheels into
-#                                 # a temporary folder, runs both, writes OUT
-#                                 # (default benchmarks/results)
+#                                 # a temporary folder, runs both, writes OUT/loop_speed
+#                                 # and OUT/seed_throughput (default: benchmarks/loop_speed
+#                                 # and benchmarks/seed_throughput, beside the scripts)
 #   benchmarks/gpu.sh seeds-cpu   # the seeds throughput on this machine's CPU, small N
 #
 # Copy the checkout with benchmarks/wheels to the GPU machine. Numpy, SciPy,
@@ -40,16 +41,16 @@ wheels)
     ls -l "$wheels"
     ;;
 run)
-    out=$(realpath -m "${2:-$here/results}")
+    out=$(realpath -m "${2:-$here}")
     site=$(mktemp -d)
     "$python" -m pip install --quiet --no-index --no-deps --target "$site" "$wheels"/*.whl
     export PYTHONPATH="$site${PYTHONPATH:+:$PYTHONPATH}" KERAS_BACKEND=jax PYTHONUNBUFFERED=1
     cd "$root"
     "$python" -c "import jax, keras, gan1d; print('jax', jax.__version__, jax.devices(), 'keras', keras.__version__)"
     # shellcheck disable=SC2086
-    "$python" benchmarks/loop_speed.py --device gpu --out "$out" ${LOOP_SPEED_ARGS:-}
+    "$python" benchmarks/loop_speed.py --device gpu --out "$out/loop_speed" ${LOOP_SPEED_ARGS:-}
     # shellcheck disable=SC2086
-    "$python" benchmarks/seed_throughput.py --device gpu --out "$out" ${SEED_THROUGHPUT_ARGS:-}
+    "$python" benchmarks/seed_throughput.py --device gpu --out "$out/seed_throughput" ${SEED_THROUGHPUT_ARGS:-}
     ;;
 seeds-cpu)
     cd "$root"

@@ -1,6 +1,6 @@
 """How long a user waits: `gan1d train` end to end beside the import floor, and a second `train()`.
 
-    python benchmarks/latency.py [--jax-python PY] [--tf-python PY] [--repeats 3] [--out benchmarks/results]
+    python benchmarks/latency.py [--jax-python PY] [--tf-python PY] [--repeats 3] [--out benchmarks/latency]
 
 For each backend, in fresh processes of that backend's interpreter, interleaved
 round by round (best of `--repeats`, wall and CPU time):
@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "latency"  # beside this script, in a folder of its name
 BACKENDS = ("jax", "tensorflow")
 FLOOR = {
     "jax": "import keras, jax; jax.numpy.zeros(1).block_until_ready()",
@@ -59,7 +60,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--source", type=Path, default=HERE.parent / "src", help="gan1d's source folder")
     parser.add_argument("--repeats", type=int, default=3, help="timed rounds (default: %(default)s)")
     parser.add_argument("--quick", action="store_true", help="200 epochs, no animation, 1 round: a smoke test")
-    parser.add_argument("--out", type=Path, default=HERE / "results", help="results folder (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default: %(default)s)")
     parser.add_argument("--name", default="latency", help="file name of the results (default: %(default)s)")
     parser.add_argument("--child", choices=("in-process",), help=argparse.SUPPRESS)
     return parser.parse_args(argv)

@@ -1,10 +1,10 @@
 """Benchmark gan1d against hand-written JAX/TensorFlow and the usual Keras loops.
 
-    KERAS_BACKEND=jax python benchmarks/loop_speed.py --device cpu [--quick] [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/loop_speed.py --device cpu [--quick] [--out benchmarks/loop_speed]
 
 Benchmarks the Keras backend it runs under (KERAS_BACKEND, else gan1d's
 default). Writes `<out>/<backend>-<device>.json` and `.md`, prints the Markdown
-to stdout, and redraws `<out>/sweep.png` from every JSON report in `<out>`.
+to stdout, and redraws `<out>/batch-widths.png` from every JSON report in `<out>`.
 See benchmarks/README.md for what each row means.
 """
 
@@ -23,6 +23,7 @@ from harness.common import Case, MemoryProbe, Recipe, log, measure, process_peak
 from harness.devices import NoGpu, check_device, machine_info, memory_probe, pin_device
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "loop_speed"  # beside this script, in a folder of its name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +66,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", choices=("cpu", "gpu"), required=True, help="where the backend computes")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test of under a minute")
-    parser.add_argument("--out", type=Path, default=HERE / "results", help="results folder (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default: %(default)s)")
     parser.add_argument("--repeats", type=int, help="timed repeats per row (default: 5, quick 1)")
     parser.add_argument("--no-sweep", action="store_true", help="skip the batch-size and width sweeps")
     return parser.parse_args(argv)

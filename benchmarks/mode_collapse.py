@@ -1,6 +1,6 @@
 """The planar mode-collapse benchmarks (8-Gaussian ring, 25-Gaussian grid), scored like the papers.
 
-    KERAS_BACKEND=jax python benchmarks/mode_collapse.py [--trials 10] [--preset planar] [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/mode_collapse.py [--trials 10] [--preset planar] [--out benchmarks/mode_collapse]
 
 Trains `--trials` GANs per target (seeds 0..N-1; together in one computation under
 JAX, one after another under TensorFlow) with `gan1d.sweeps.sweep`, scores 2500
@@ -29,6 +29,7 @@ from harness.common import log
 from harness.devices import check_device, machine_info, pin_device
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "mode_collapse"  # beside this script, in a folder of its name
 TARGETS = ("ring", "grid")
 
 # (modes captured, % high quality) on ring, then on grid, as the papers print them.
@@ -153,7 +154,7 @@ def main() -> int:
     parser.add_argument("--preset", default="planar", help="gan1d preset to train (default: planar)")
     parser.add_argument("--epochs", type=int, help="training steps per trial (default: the preset's)")
     parser.add_argument("--targets", nargs="+", default=list(TARGETS), choices=TARGETS)
-    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default: %(default)s)")
     args = parser.parse_args()
     if args.trials < 1:
         parser.exit(2, "mode_collapse.py: error: --trials must be a positive integer\n")

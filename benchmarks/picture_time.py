@@ -1,6 +1,6 @@
 """How long the animation takes: 250 frames and the untrained one, with every layer, drawn and written.
 
-    KERAS_BACKEND=jax python benchmarks/picture_time.py [--repeats 5] [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/picture_time.py [--repeats 5] [--out benchmarks/picture_time]
 
 Trains the default run once (x**2, 5000 epochs, a snapshot every 20 epochs and one
 at epoch 0: 251 frames), then times `TrainResult.animate` (drawing every frame,
@@ -27,6 +27,7 @@ from harness.common import log
 from harness.devices import machine_info, pin_device
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "picture_time"  # beside this script, in a folder of its name
 LAYOUTS = {"all layers": "all", "default layers (heatmap, losses)": None}
 BUDGET_SECONDS = 3.0
 
@@ -34,7 +35,7 @@ BUDGET_SECONDS = 3.0
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed animations per layout (default: 5)")
-    parser.add_argument("--out", type=Path, default=HERE / "results", help="folder for the report")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default: %(default)s)")
     args = parser.parse_args()
     pin_device("cpu")
     import keras

@@ -1,6 +1,6 @@
 """Seeds throughput: many copies of one GAN trained together, as `gan1d sweep` trains seeds.
 
-    KERAS_BACKEND=jax python benchmarks/seed_throughput.py --device gpu [--seeds 1 4 16 ...] [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/seed_throughput.py --device gpu [--seeds 1 4 16 ...] [--out benchmarks/seed_throughput]
 
 For each N, `gan1d.loop.fit_target_many` trains N copies of the default preset's
 GAN in one vectorized computation (`jax.vmap` of the compiled loop) on the
@@ -27,6 +27,7 @@ from harness.common import log
 from harness.devices import NoGpu, check_device, machine_info, pin_device
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "seed_throughput"  # beside this script, in a folder of its name
 FULL_SEEDS = tuple(2**k for k in range(13))  # 1 ... 4096
 QUICK_SEEDS = (1, 2, 4, 8)
 
@@ -37,7 +38,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seeds", type=int, nargs="+", help="numbers of copies (default: 1 2 4 ... 4096)")
     parser.add_argument("--steps", type=int, help="steps per timed call (default: 2000, quick 200)")
     parser.add_argument("--quick", action="store_true", help="N = 1, 2, 4, 8 and 200 steps: a smoke test")
-    parser.add_argument("--out", type=Path, default=HERE / "results", help="results folder (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default: %(default)s)")
     return parser.parse_args(argv)
 
 

@@ -1,6 +1,6 @@
 """What a study costs besides training: the numbers behind docs/scaling.md.
 
-    KERAS_BACKEND=jax python benchmarks/study_costs.py [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/study_costs.py [--out benchmarks/study_costs]
 
 Measures, on this machine:
 
@@ -35,6 +35,7 @@ from typing import Any
 from harness.devices import machine_info
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "study_costs"  # beside this script, in a folder of its name
 
 # One block, run twice in one process: prints the two wall times and the trials.
 _WORKER = """
@@ -148,7 +149,7 @@ def driver(work: Path, trials: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default: %(default)s)")
     args = parser.parse_args()
     backend = os.environ.get("KERAS_BACKEND", "jax")
     if backend != "jax":

@@ -1,4 +1,4 @@
-"""Turning measurements into `<backend>-<device>.json`, a Markdown report and `sweep.png`."""
+"""Turning measurements into `<backend>-<device>.json`, a Markdown report and `batch-widths.png`."""
 
 from __future__ import annotations
 
@@ -161,7 +161,7 @@ def chart(out: Path) -> Path | None:
     axes[0].set_title("Batch-size sweep (seed networks)")
     axes[1].set_title("Width sweep (batch 64)")
     fig.tight_layout()
-    path = out / "sweep.png"
+    path = out / "batch-widths.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

@@ -2,7 +2,7 @@
 
     KERAS_BACKEND=jax python benchmarks/curve_success.py --seeds 20 [--set hard] [--first 0] [--out benchmarks/curve_success]
 
-For each built-in curve of the set (`easy`: `gan1d.targets.EASY_TARGETS`, `hard`:
+For each built-in curve of the set (`easy`: `gan1d.data.targets.EASY_TARGETS`, `hard`:
 `HARD_TARGETS`, `all`: both) it runs what `gan1d sweep --function NAME --seeds N`
 runs, on seeds FIRST..FIRST+N-1, and one single run like `gan1d train --function
 NAME` (seed FIRST, no snapshots) for the time one run takes. A seed succeeds when
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     import keras
 
     import gan1d
-    from gan1d.targets import BUILTIN_TARGETS, EASY_TARGETS, HARD_TARGETS
+    from gan1d.data.targets import BUILTIN_TARGETS, EASY_TARGETS, HARD_TARGETS
 
     names = args.function or {"easy": EASY_TARGETS, "hard": HARD_TARGETS, "all": EASY_TARGETS + HARD_TARGETS}[args.set]
     options = _options(args.options)

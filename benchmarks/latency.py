@@ -220,11 +220,10 @@ def in_process(repeats: int, quick: bool) -> dict[str, Any]:
     import keras
 
     import gan1d
+    from gan1d import SnapshotCallback, TrainConfig
+    from gan1d.run.build import build_gan
     from harness import keras_cases as kc
     from harness.common import Recipe
-    from gan1d.callbacks import SnapshotCallback
-    from gan1d.config import TrainConfig
-    from gan1d.models import build_gan
 
     backend = keras.backend.backend()
     epochs = 200 if quick else 5000

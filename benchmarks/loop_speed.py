@@ -108,8 +108,8 @@ def main(argv: list[str] | None = None) -> int:
 def benchmark(backend: str, device: str, sizes: Sizes, sweeps: bool) -> dict[str, Any]:
     """Measures the main rows and the sweeps; returns the report without machine info."""
     import gan1d
+    from gan1d.data.targets import FunctionTarget  # curve_residual scores function targets only
     from harness import keras_cases as kc
-    from gan1d.targets import FunctionTarget
 
     if backend == "jax":
         from harness.reference_jax import reference_case

@@ -3,7 +3,7 @@
     KERAS_BACKEND=jax python benchmarks/mode_collapse.py [--trials 10] [--preset planar] [--out benchmarks/mode_collapse]
 
 Trains `--trials` GANs per target (seeds 0..N-1; together in one computation under
-JAX, one after another under TensorFlow) with `gan1d.sweeps.sweep`, scores 2500
+JAX, one after another under TensorFlow) with `gan1d.sweep`, scores 2500
 generated points of each like VEEGAN and PacGAN (modes captured, % high quality,
 reverse KL over the modes), and prints the papers' table, mean ± standard error,
 with the published rows beside ours. Writes `<out>/planar-<backend>-cpu.json` and
@@ -76,10 +76,8 @@ def _cell(mean: float, error: float | None, digits: int = 1) -> str:
 
 
 def run_target(name: str, trials: int, preset: str, epochs: int | None, out: Path, backend: str) -> dict[str, Any]:
-    from gan1d import plots
-    from gan1d.config import TrainConfig
-    from gan1d.sweeps import sweep
-    from gan1d.targets import target
+    from gan1d import TrainConfig, sweep, target
+    from gan1d.pictures.stills import plot_samples
 
     steps = TrainConfig.from_preset(preset, function=name, **({"epochs": epochs} if epochs else {})).epochs
     log(f"{name}: {trials} trials of the {preset!r} preset, {steps} steps each")
@@ -87,7 +85,7 @@ def run_target(name: str, trials: int, preset: str, epochs: int | None, out: Pat
     result = sweep(name, seeds=trials, epochs=steps, preset=preset)
     wall = time.perf_counter() - start
     distribution = target(name)
-    picture = plots.plot_samples(
+    picture = plot_samples(
         distribution.sample(2500, seed=0),
         result.samples[0],
         out / f"planar-{backend}-{name}.png",

@@ -2,7 +2,7 @@
 
     KERAS_BACKEND=jax python benchmarks/seed_throughput.py --device gpu [--seeds 1 4 16 ...] [--out benchmarks/seed_throughput]
 
-For each N, `gan1d.loop.fit_target_many` trains N copies of the default preset's
+For each N, `gan1d.core.loop.fit_target_many` trains N copies of the default preset's
 GAN in one vectorized computation (`jax.vmap` of the compiled loop) on the
 default target. The copies share one initialisation and differ in their random
 streams (the cost of a step does not depend on the weights' values). Each N is
@@ -86,9 +86,9 @@ def measure(copies: int, steps: int) -> dict[str, Any]:
     import keras
     from keras import ops
 
-    from gan1d.config import TrainConfig
-    from gan1d.loop import fit_target_many
-    from gan1d.models import build_gan
+    from gan1d import TrainConfig
+    from gan1d.core.loop import fit_target_many
+    from gan1d.run.build import build_gan
 
     config = TrainConfig.from_preset()
     gan = build_gan(config)

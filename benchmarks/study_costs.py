@@ -37,23 +37,6 @@ from harness.devices import machine_info
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "study_costs"  # beside this script, in a folder of its name
 
-# One block, run twice in one process: prints the two wall times and the trials.
-_WORKER = """
-import json, sys, time
-start = time.perf_counter()
-from gan1d.environment import start_backend
-start_backend()
-imported = time.perf_counter() - start
-from gan1d.studies import load_study, run_block
-block = load_study(json.loads(sys.argv[1])).blocks()[0]
-times = []
-for _ in range(2):
-    start = time.perf_counter()
-    trials = run_block(block, executor="local")
-    times.append(time.perf_counter() - start)
-print(json.dumps({"import_s": imported, "first_s": times[0], "second_s": times[1], "trials": trials}))
-"""
-
 BLOCK_STUDY = {
     "name": "costs",
     "preset": "planar",
@@ -64,9 +47,15 @@ BLOCK_STUDY = {
 
 
 def _worker(cache: Path) -> dict[str, Any]:
-    env = {**os.environ, "JAX_COMPILATION_CACHE_DIR": str(cache)}
+    # The worker is `harness.study_worker`, found through this folder on its path.
+    path = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "JAX_COMPILATION_CACHE_DIR": str(cache), "PYTHONPATH": path}
     done = subprocess.run(
-        [sys.executable, "-c", _WORKER, json.dumps(BLOCK_STUDY)], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "harness.study_worker", json.dumps(BLOCK_STUDY)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(done.stdout.splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -96,7 +85,8 @@ def compiling(work: Path) -> dict[str, Any]:
 
 
 def driver(work: Path, trials: list[dict[str, Any]]) -> dict[str, Any]:
-    from gan1d.studies import TrialLog, load_study
+    from gan1d.experiments.studies.log import TrialLog
+    from gan1d.experiments.studies.plan import load_study
 
     lines = [json.dumps(trial, allow_nan=False) + "\n" for trial in trials]
     line_bytes = statistics.mean(len(line.encode()) for line in lines)

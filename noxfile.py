@@ -133,7 +133,11 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=True)
 def typecheck(session: nox.Session) -> None:
-    """Mypy over the package (with the `ray` extra, whose types the Ray executor uses)."""
+    """Mypy over the package and the benchmarks (with the `ray` extra, whose types the Ray executor uses).
+
+    TensorFlow ships no type information, so the TensorFlow benchmarks check the same
+    without it installed.
+    """
     _install(session, "jax,ray", "typecheck")
     session.run("mypy")
 

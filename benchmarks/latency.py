@@ -123,8 +123,8 @@ def with_cache(env: dict[str, str], backend: str, folder: Path) -> dict[str, str
     return {**env, "TF_XLA_FLAGS": f"--tf_xla_persistent_cache_directory={folder}"}
 
 
-def timed(command: list[str], env: dict[str, str]) -> dict[str, float]:
-    """Wall and CPU seconds (user + system, the process and its children) of one command."""
+def timed(command: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Wall and CPU seconds (user + system, the process and its children) of one command, and its stderr."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -152,7 +152,7 @@ def end_to_end(python: str, env: dict[str, str], scratch: Path, args: argparse.N
     log("  warm-up (bytecode, warm cache)")
     timed(floor, env)
     timed(train(), with_cache(env, backend, warm_cache))
-    rounds: dict[str, list[dict[str, float]]] = {"floor": [], "cold": [], "warm": []}
+    rounds: dict[str, list[dict[str, Any]]] = {"floor": [], "cold": [], "warm": []}
     for round_ in range(args.repeats):
         cold_cache = scratch / f"cold-cache-{round_}"
         rounds["floor"].append(timed(floor, env))
@@ -242,13 +242,13 @@ def in_process(repeats: int, quick: bool) -> dict[str, Any]:
 
     recipe = Recipe()
     if backend == "jax":
-        from harness.reference_jax import reference_case
+        from harness import reference_jax
 
-        reference = reference_case(recipe, epochs).make()
+        reference = reference_jax.reference_case(recipe, epochs).make()
     else:
-        from harness.reference_tf import reference_case
+        from harness import reference_tf
 
-        reference = reference_case(recipe, epochs, jit_compile=True).make()
+        reference = reference_tf.reference_case(recipe, epochs, jit_compile=True).make()
     seed_loop = kc.fit_target_case(recipe, epochs).make()
     rows = {
         "train": train,

@@ -54,7 +54,7 @@ def main() -> int:
             for name, show in LAYOUTS.items():
                 path = Path(folder) / f"{repeat}.gif"
                 wall, process = time.perf_counter(), time.process_time()
-                written = result.animate(path, **({"show": show} if show else {}))
+                written = result.animate(path, show=show)
                 wall, process = time.perf_counter() - wall, time.process_time() - process
                 if repeat:  # the first round warms fonts and caches
                     times[name].append(wall)

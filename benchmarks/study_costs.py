@@ -112,8 +112,7 @@ def driver(work: Path, trials: list[dict[str, Any]]) -> dict[str, Any]:
     read = TrialLog(big)
     read_s = time.perf_counter() - start
 
-    plan = load_study(BLOCK_STUDY)
-    block = plan.blocks()[0]
+    first_block = load_study(BLOCK_STUDY).blocks()[0]
 
     def checking(target: str, count: int) -> float:
         spec = {**BLOCK_STUDY, "targets": [target], "grid": {"learning_rate": [1e-3 + i * 1e-5 for i in range(count)]}}
@@ -130,7 +129,7 @@ def driver(work: Path, trials: list[dict[str, Any]]) -> dict[str, Any]:
         "append_block_ms_max": round(max(appends) * 1000, 3),
         "read_lines_per_s": round(len(read.trials) / read_s),
         "read_lines": len(read.trials),
-        "pickled_block_bytes": len(pickle.dumps(block)),
+        "pickled_block_bytes": len(pickle.dumps(first_block)),
         "pickled_result_bytes_per_trial": round(len(pickle.dumps(trials)) / len(trials)),
         "check_ms_per_curve_configuration": round(checking("square", 20) * 1000, 2),
         "check_ms_per_planar_configuration": round(checking("ring", 20) * 1000, 2),

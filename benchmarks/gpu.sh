@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # The GPU benchmarks in one call, under JAX, on a machine that has JAX with CUDA
-# but no network: benchmarks/run.py --device gpu, then the seeds throughput
-# (benchmarks/seeds.py, N = 1 ... 4096 copies vectorized).
+# but no network: benchmarks/loop_speed.py --device gpu, then the seeds throughput
+# (benchmarks/seed_throughput.py, N = 1 ... 4096 copies vectorized).
 #
 #   benchmarks/gpu.sh wheels      # where pip reaches the package index: gan1d and the
 #                                 # packages a CUDA JAX image usually lacks, as wheels
 #                                 # in benchmarks/wheels (PYTHON_VERSION=3.12 by default)
 #   benchmarks/gpu.sh run [OUT]   # on the GPU machine, offline: installs the wheels into
-#                                 # a temporary folder, runs both, writes OUT
-#                                 # (default benchmarks/results)
-#   benchmarks/gpu.sh seeds-cpu   # the seeds part on this machine's CPU, small N
+#                                 # a temporary folder, runs both, writes OUT/loop_speed
+#                                 # and OUT/seed_throughput (default: benchmarks/loop_speed
+#                                 # and benchmarks/seed_throughput, beside the scripts)
+#   benchmarks/gpu.sh seeds-cpu   # the seeds throughput on this machine's CPU, small N
 #
 # Copy the checkout with benchmarks/wheels to the GPU machine. Numpy, SciPy,
 # matplotlib, Pillow, h5py, ml-dtypes, rich and absl-py come from its Python; the
-# wheels bring keras, namex, optree, celluloid and gan1d. RUN_ARGS go to run.py
-# (e.g. RUN_ARGS=--quick), SEEDS_ARGS to seeds.py (e.g. SEEDS_ARGS="--seeds 1 64 4096").
+# wheels bring keras, namex, optree, celluloid and gan1d. LOOP_SPEED_ARGS go to
+# loop_speed.py (e.g. LOOP_SPEED_ARGS=--quick), SEED_THROUGHPUT_ARGS to seed_throughput.py
+# (e.g. SEED_THROUGHPUT_ARGS="--seeds 1 64 4096").
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -39,25 +41,25 @@ wheels)
     ls -l "$wheels"
     ;;
 run)
-    out=$(realpath -m "${2:-$here/results}")
+    out=$(realpath -m "${2:-$here}")
     site=$(mktemp -d)
     "$python" -m pip install --quiet --no-index --no-deps --target "$site" "$wheels"/*.whl
     export PYTHONPATH="$site${PYTHONPATH:+:$PYTHONPATH}" KERAS_BACKEND=jax PYTHONUNBUFFERED=1
     cd "$root"
     "$python" -c "import jax, keras, gan1d; print('jax', jax.__version__, jax.devices(), 'keras', keras.__version__)"
     # shellcheck disable=SC2086
-    "$python" benchmarks/run.py --device gpu --out "$out" ${RUN_ARGS:-}
+    "$python" benchmarks/loop_speed.py --device gpu --out "$out/loop_speed" ${LOOP_SPEED_ARGS:-}
     # shellcheck disable=SC2086
-    "$python" benchmarks/seeds.py --device gpu --out "$out" ${SEEDS_ARGS:-}
+    "$python" benchmarks/seed_throughput.py --device gpu --out "$out/seed_throughput" ${SEED_THROUGHPUT_ARGS:-}
     ;;
 seeds-cpu)
     cd "$root"
     # shellcheck disable=SC2086
     PYTHONPATH="$root/src${PYTHONPATH:+:$PYTHONPATH}" KERAS_BACKEND=jax \
-        "$python" benchmarks/seeds.py --device cpu --quick ${SEEDS_ARGS:-}
+        "$python" benchmarks/seed_throughput.py --device cpu --quick ${SEED_THROUGHPUT_ARGS:-}
     ;;
 *)
-    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

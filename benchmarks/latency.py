@@ -1,6 +1,6 @@
 """How long a user waits: `gan1d train` end to end beside the import floor, and a second `train()`.
 
-    python benchmarks/latency.py [--jax-python PY] [--tf-python PY] [--repeats 3] [--out benchmarks/results]
+    python benchmarks/latency.py [--jax-python PY] [--tf-python PY] [--repeats 3] [--out benchmarks/latency]
 
 For each backend, in fresh processes of that backend's interpreter, interleaved
 round by round (best of `--repeats`, wall and CPU time):
@@ -12,8 +12,8 @@ round by round (best of `--repeats`, wall and CPU time):
   `import keras, tensorflow` under TensorFlow;
 - in one process: `gan1d.train()` called again with the same configuration, beside
   its pure training time (the same 5000 steps on a GAN whose loop is compiled);
-  and gan1d's warm loop beside the hand-written one (`reference_jax.py`, and
-  `reference_tf.py` compiled by XLA), on the seed recipe.
+  and gan1d's warm loop beside the hand-written one (`harness/reference_jax.py`, and
+  `harness/reference_tf.py` compiled by XLA), on the seed recipe.
 
 Python's bytecode: every child process reads and writes `.pyc` files under one
 folder of the output (`PYTHONPYCACHEPREFIX`, with `PYTHONDONTWRITEBYTECODE`
@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "latency"  # beside this script, in a folder of its name
 BACKENDS = ("jax", "tensorflow")
 FLOOR = {
     "jax": "import keras, jax; jax.numpy.zeros(1).block_until_ready()",
@@ -59,7 +60,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--source", type=Path, default=HERE.parent / "src", help="gan1d's source folder")
     parser.add_argument("--repeats", type=int, default=3, help="timed rounds (default: %(default)s)")
     parser.add_argument("--quick", action="store_true", help="200 epochs, no animation, 1 round: a smoke test")
-    parser.add_argument("--out", type=Path, default=HERE / "results", help="results folder (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default: %(default)s)")
     parser.add_argument("--name", default="latency", help="file name of the results (default: %(default)s)")
     parser.add_argument("--child", choices=("in-process",), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -122,8 +123,8 @@ def with_cache(env: dict[str, str], backend: str, folder: Path) -> dict[str, str
     return {**env, "TF_XLA_FLAGS": f"--tf_xla_persistent_cache_directory={folder}"}
 
 
-def timed(command: list[str], env: dict[str, str]) -> dict[str, float]:
-    """Wall and CPU seconds (user + system, the process and its children) of one command."""
+def timed(command: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Wall and CPU seconds (user + system, the process and its children) of one command, and its stderr."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -151,7 +152,7 @@ def end_to_end(python: str, env: dict[str, str], scratch: Path, args: argparse.N
     log("  warm-up (bytecode, warm cache)")
     timed(floor, env)
     timed(train(), with_cache(env, backend, warm_cache))
-    rounds: dict[str, list[dict[str, float]]] = {"floor": [], "cold": [], "warm": []}
+    rounds: dict[str, list[dict[str, Any]]] = {"floor": [], "cold": [], "warm": []}
     for round_ in range(args.repeats):
         cold_cache = scratch / f"cold-cache-{round_}"
         rounds["floor"].append(timed(floor, env))
@@ -200,7 +201,7 @@ def versions(python: str, env: dict[str, str]) -> dict[str, str]:
 
 
 def machine() -> dict[str, Any]:
-    from devices import cpu_model
+    from harness.devices import cpu_model
 
     return {
         "platform": platform.platform(),
@@ -219,11 +220,10 @@ def in_process(repeats: int, quick: bool) -> dict[str, Any]:
     import keras
 
     import gan1d
-    import keras_cases as kc
-    from common import Recipe
-    from gan1d.callbacks import SnapshotCallback
-    from gan1d.config import TrainConfig
-    from gan1d.models import build_gan
+    from gan1d import SnapshotCallback, TrainConfig
+    from gan1d.run.build import build_gan
+    from harness import keras_cases as kc
+    from harness.common import Recipe
 
     backend = keras.backend.backend()
     epochs = 200 if quick else 5000
@@ -242,13 +242,13 @@ def in_process(repeats: int, quick: bool) -> dict[str, Any]:
 
     recipe = Recipe()
     if backend == "jax":
-        from reference_jax import reference_case
+        from harness import reference_jax
 
-        reference = reference_case(recipe, epochs).make()
+        reference = reference_jax.reference_case(recipe, epochs).make()
     else:
-        from reference_tf import reference_case
+        from harness import reference_tf
 
-        reference = reference_case(recipe, epochs, jit_compile=True).make()
+        reference = reference_tf.reference_case(recipe, epochs, jit_compile=True).make()
     seed_loop = kc.fit_target_case(recipe, epochs).make()
     rows = {
         "train": train,

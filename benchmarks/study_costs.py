@@ -1,6 +1,6 @@
 """What a study costs besides training: the numbers behind docs/scaling.md.
 
-    KERAS_BACKEND=jax python benchmarks/study_costs.py [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/study_costs.py [--out benchmarks/study_costs]
 
 Measures, on this machine:
 
@@ -32,26 +32,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from devices import machine_info
+from harness.devices import machine_info
 
 HERE = Path(__file__).resolve().parent
-
-# One block, run twice in one process: prints the two wall times and the trials.
-_WORKER = """
-import json, sys, time
-start = time.perf_counter()
-from gan1d.environment import start_backend
-start_backend()
-imported = time.perf_counter() - start
-from gan1d.studies import load_study, run_block
-block = load_study(json.loads(sys.argv[1])).blocks()[0]
-times = []
-for _ in range(2):
-    start = time.perf_counter()
-    trials = run_block(block, executor="local")
-    times.append(time.perf_counter() - start)
-print(json.dumps({"import_s": imported, "first_s": times[0], "second_s": times[1], "trials": trials}))
-"""
+RESULTS = HERE / "study_costs"  # beside this script, in a folder of its name
 
 BLOCK_STUDY = {
     "name": "costs",
@@ -63,9 +47,15 @@ BLOCK_STUDY = {
 
 
 def _worker(cache: Path) -> dict[str, Any]:
-    env = {**os.environ, "JAX_COMPILATION_CACHE_DIR": str(cache)}
+    # The worker is `harness.study_worker`, found through this folder on its path.
+    path = os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "JAX_COMPILATION_CACHE_DIR": str(cache), "PYTHONPATH": path}
     done = subprocess.run(
-        [sys.executable, "-c", _WORKER, json.dumps(BLOCK_STUDY)], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "harness.study_worker", json.dumps(BLOCK_STUDY)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(done.stdout.splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -95,7 +85,8 @@ def compiling(work: Path) -> dict[str, Any]:
 
 
 def driver(work: Path, trials: list[dict[str, Any]]) -> dict[str, Any]:
-    from gan1d.studies import TrialLog, load_study
+    from gan1d.experiments.studies.log import TrialLog
+    from gan1d.experiments.studies.plan import load_study
 
     lines = [json.dumps(trial, allow_nan=False) + "\n" for trial in trials]
     line_bytes = statistics.mean(len(line.encode()) for line in lines)
@@ -121,8 +112,7 @@ def driver(work: Path, trials: list[dict[str, Any]]) -> dict[str, Any]:
     read = TrialLog(big)
     read_s = time.perf_counter() - start
 
-    plan = load_study(BLOCK_STUDY)
-    block = plan.blocks()[0]
+    first_block = load_study(BLOCK_STUDY).blocks()[0]
 
     def checking(target: str, count: int) -> float:
         spec = {**BLOCK_STUDY, "targets": [target], "grid": {"learning_rate": [1e-3 + i * 1e-5 for i in range(count)]}}
@@ -139,7 +129,7 @@ def driver(work: Path, trials: list[dict[str, Any]]) -> dict[str, Any]:
         "append_block_ms_max": round(max(appends) * 1000, 3),
         "read_lines_per_s": round(len(read.trials) / read_s),
         "read_lines": len(read.trials),
-        "pickled_block_bytes": len(pickle.dumps(block)),
+        "pickled_block_bytes": len(pickle.dumps(first_block)),
         "pickled_result_bytes_per_trial": round(len(pickle.dumps(trials)) / len(trials)),
         "check_ms_per_curve_configuration": round(checking("square", 20) * 1000, 2),
         "check_ms_per_planar_configuration": round(checking("ring", 20) * 1000, 2),
@@ -148,7 +138,7 @@ def driver(work: Path, trials: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default: %(default)s)")
     args = parser.parse_args()
     backend = os.environ.get("KERAS_BACKEND", "jax")
     if backend != "jax":

@@ -15,19 +15,15 @@ import keras
 import numpy as np
 
 import gan1d
-from common import Case, Recipe, Runner
-from gan1d.callbacks import SnapshotCallback
-from gan1d.config import TrainConfig
-from gan1d.gan import GAN
-from gan1d.models import build_discriminator, build_generator
+from gan1d import GAN, SnapshotCallback, TrainConfig, build_discriminator, build_generator
+from gan1d.run.build import build_gan
+from harness.common import Case, Recipe, Runner
 
 TARGET = "square"
 
 
-def build_gan(recipe: Recipe) -> GAN:
-    """A compiled GAN, built by the same function `gan1d.train` uses."""
-    from gan1d.models import build_gan
-
+def recipe_gan(recipe: Recipe) -> GAN:
+    """A compiled GAN of the recipe, built by the same function `gan1d.train` uses."""
     config = TrainConfig.from_preset(
         "seed",
         function=TARGET,
@@ -80,7 +76,7 @@ def fit_target_case(recipe: Recipe, epochs: int, snapshots: bool = True, key: st
     label = "gan1d fit_target, warm" + ("" if snapshots else ", no snapshots")
 
     def make() -> Runner:
-        gan = build_gan(recipe)
+        gan = recipe_gan(recipe)
         target = gan1d.target(TARGET)
 
         def run() -> None:
@@ -98,7 +94,7 @@ def fit_case(recipe: Recipe, epochs: int) -> Case:
     """keras.io's way: `gan.fit(real_points, batch_size=64, epochs=...)` on one batch of real points."""
 
     def make() -> Runner:
-        gan = build_gan(recipe)
+        gan = recipe_gan(recipe)
         real = gan1d.target(TARGET).sample(recipe.batch_size, seed=recipe.seed).astype("float32")
 
         def run() -> None:

@@ -1,4 +1,4 @@
-"""Turning measurements into `<backend>-<device>.json`, a Markdown report and `sweep.png`."""
+"""Turning measurements into `<backend>-<device>.json`, a Markdown report and `batch-widths.png`."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def markdown(report: dict[str, Any]) -> str:
-    """The whole report as Markdown: machine, main table, key ratio, sweeps."""
+    """The whole report as Markdown: machine, main table, key ratio, batch sizes and widths."""
     machine = report["machine"]
     config = report["config"]
     lines = [
@@ -69,8 +69,8 @@ def markdown(report: dict[str, Any]) -> str:
     lines += _train_breakdown(report)
     lines.append("")
     for title, key, what in (
-        ("Batch-size sweep", "batch_sweep", "batch"),
-        ("Width sweep (batch 64)", "width_sweep", "hidden units G/D"),
+        ("Batch sizes", "batch_sizes", "batch"),
+        ("Widths (batch 64)", "widths", "hidden units G/D"),
     ):
         points = report.get(key) or []
         if not points:
@@ -133,7 +133,7 @@ def chart(out: Path) -> Path | None:
             data = json.loads(path.read_text())
         except (OSError, ValueError):
             continue
-        if isinstance(data, dict) and data.get("batch_sweep"):
+        if isinstance(data, dict) and data.get("batch_sizes"):
             reports.append(data)
     if not reports:
         return None
@@ -146,7 +146,7 @@ def chart(out: Path) -> Path | None:
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for color, data in zip(colors * 4, reports, strict=False):
         name = f"{data['machine']['backend']}-{data['machine']['device']}"
-        for axis, key in zip(axes, ("batch_sweep", "width_sweep"), strict=True):
+        for axis, key in zip(axes, ("batch_sizes", "widths"), strict=True):
             points = data.get(key) or []
             if not points:
                 continue
@@ -158,15 +158,15 @@ def chart(out: Path) -> Path | None:
         axis.set(xscale="log", yscale="log", xlabel=xlabel, ylabel="training steps per second")
         axis.grid(True, which="both", alpha=0.3)
         axis.legend(fontsize=8)
-    axes[0].set_title("Batch-size sweep (seed networks)")
-    axes[1].set_title("Width sweep (batch 64)")
+    axes[0].set_title("Batch sizes (seed networks)")
+    axes[1].set_title("Widths (batch 64)")
     fig.tight_layout()
-    path = out / "sweep.png"
+    path = out / "batch-widths.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
 
 
 def _width(value: Any) -> float:
-    """A sweep value as a number: batch size, or G's hidden units for a width label like "15/25"."""
+    """A row's value as a number: batch size, or G's hidden units for a width label like "15/25"."""
     return float(str(value).split("/")[0])

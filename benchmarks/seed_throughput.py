@@ -1,8 +1,8 @@
 """Seeds throughput: many copies of one GAN trained together, as `gan1d sweep` trains seeds.
 
-    KERAS_BACKEND=jax python benchmarks/seeds.py --device gpu [--seeds 1 4 16 ...] [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/seed_throughput.py --device gpu [--seeds 1 4 16 ...] [--out benchmarks/seed_throughput]
 
-For each N, `gan1d.loop.fit_target_many` trains N copies of the default preset's
+For each N, `gan1d.core.loop.fit_target_many` trains N copies of the default preset's
 GAN in one vectorized computation (`jax.vmap` of the compiled loop) on the
 default target. The copies share one initialisation and differ in their random
 streams (the cost of a step does not depend on the weights' values). Each N is
@@ -23,10 +23,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import log
-from devices import NoGpu, check_device, machine_info, pin_device
+from harness.common import log
+from harness.devices import NoGpu, check_device, machine_info, pin_device
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "seed_throughput"  # beside this script, in a folder of its name
 FULL_SEEDS = tuple(2**k for k in range(13))  # 1 ... 4096
 QUICK_SEEDS = (1, 2, 4, 8)
 
@@ -37,7 +38,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seeds", type=int, nargs="+", help="numbers of copies (default: 1 2 4 ... 4096)")
     parser.add_argument("--steps", type=int, help="steps per timed call (default: 2000, quick 200)")
     parser.add_argument("--quick", action="store_true", help="N = 1, 2, 4, 8 and 200 steps: a smoke test")
-    parser.add_argument("--out", type=Path, default=HERE / "results", help="results folder (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default: %(default)s)")
     return parser.parse_args(argv)
 
 
@@ -52,12 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         backend = check_backend()
         device_name = check_device(backend, args.device)
     except (Gan1dError, NoGpu) as error:
-        print(f"seeds.py: error: --device {args.device}: {error}", file=sys.stderr)
+        print(f"seed_throughput.py: error: --device {args.device}: {error}", file=sys.stderr)
         return 2
     from gan1d import backend as glue
 
     if glue.vectorize is None:
-        print(f"seeds.py: error: {backend} cannot train copies in one computation; use JAX", file=sys.stderr)
+        print(f"seed_throughput.py: error: {backend} cannot train copies in one computation; use JAX", file=sys.stderr)
         return 2
     seeds = args.seeds or (QUICK_SEEDS if args.quick else FULL_SEEDS)
     steps = args.steps or (200 if args.quick else 2000)
@@ -85,9 +86,9 @@ def measure(copies: int, steps: int) -> dict[str, Any]:
     import keras
     from keras import ops
 
-    from gan1d.config import TrainConfig
-    from gan1d.loop import fit_target_many
-    from gan1d.models import build_gan
+    from gan1d import TrainConfig
+    from gan1d.core.loop import fit_target_many
+    from gan1d.run.build import build_gan
 
     config = TrainConfig.from_preset()
     gan = build_gan(config)

@@ -14,7 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from common import MB, HostMemory, MemoryProbe
+from harness.common import MB, HostMemory, MemoryProbe
 
 
 class NoGpu(RuntimeError):

@@ -1,9 +1,9 @@
 """The planar mode-collapse benchmarks (8-Gaussian ring, 25-Gaussian grid), scored like the papers.
 
-    KERAS_BACKEND=jax python benchmarks/planar.py [--trials 10] [--preset planar] [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/mode_collapse.py [--trials 10] [--preset planar] [--out benchmarks/mode_collapse]
 
 Trains `--trials` GANs per target (seeds 0..N-1; together in one computation under
-JAX, one after another under TensorFlow) with `gan1d.sweeps.sweep`, scores 2500
+JAX, one after another under TensorFlow) with `gan1d.sweep`, scores 2500
 generated points of each like VEEGAN and PacGAN (modes captured, % high quality,
 reverse KL over the modes), and prints the papers' table, mean ± standard error,
 with the published rows beside ours. Writes `<out>/planar-<backend>-cpu.json` and
@@ -25,10 +25,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import log
-from devices import check_device, machine_info, pin_device
+from harness.common import log
+from harness.devices import check_device, machine_info, pin_device
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "mode_collapse"  # beside this script, in a folder of its name
 TARGETS = ("ring", "grid")
 
 # (modes captured, % high quality) on ring, then on grid, as the papers print them.
@@ -75,10 +76,8 @@ def _cell(mean: float, error: float | None, digits: int = 1) -> str:
 
 
 def run_target(name: str, trials: int, preset: str, epochs: int | None, out: Path, backend: str) -> dict[str, Any]:
-    from gan1d import plots
-    from gan1d.config import TrainConfig
-    from gan1d.sweeps import sweep
-    from gan1d.targets import target
+    from gan1d import TrainConfig, sweep, target
+    from gan1d.pictures.stills import plot_samples
 
     steps = TrainConfig.from_preset(preset, function=name, **({"epochs": epochs} if epochs else {})).epochs
     log(f"{name}: {trials} trials of the {preset!r} preset, {steps} steps each")
@@ -86,7 +85,7 @@ def run_target(name: str, trials: int, preset: str, epochs: int | None, out: Pat
     result = sweep(name, seeds=trials, epochs=steps, preset=preset)
     wall = time.perf_counter() - start
     distribution = target(name)
-    picture = plots.plot_samples(
+    picture = plot_samples(
         distribution.sample(2500, seed=0),
         result.samples[0],
         out / f"planar-{backend}-{name}.png",
@@ -153,10 +152,10 @@ def main() -> int:
     parser.add_argument("--preset", default="planar", help="gan1d preset to train (default: planar)")
     parser.add_argument("--epochs", type=int, help="training steps per trial (default: the preset's)")
     parser.add_argument("--targets", nargs="+", default=list(TARGETS), choices=TARGETS)
-    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default: %(default)s)")
     args = parser.parse_args()
     if args.trials < 1:
-        parser.exit(2, "planar.py: error: --trials must be a positive integer\n")
+        parser.exit(2, "mode_collapse.py: error: --trials must be a positive integer\n")
     pin_device("cpu")
     from gan1d.environment import check_backend, enable_compilation_cache
 
@@ -170,7 +169,7 @@ def main() -> int:
         "epochs": args.epochs,
         "trials": args.trials,
         "machine": machine_info(backend, "cpu", device_name),
-        "command": f"KERAS_BACKEND={backend} python benchmarks/planar.py --trials {args.trials} --preset {args.preset}"
+        "command": f"KERAS_BACKEND={backend} python benchmarks/mode_collapse.py --trials {args.trials} --preset {args.preset}"
         + (f" --epochs {args.epochs}" if args.epochs else ""),
         "published": [{"method": method, "values": list(cells)} for method, cells in PUBLISHED],
         "targets": {},

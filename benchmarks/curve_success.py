@@ -1,8 +1,8 @@
 """Success rate and training time of the default preset on the built-in curves.
 
-    KERAS_BACKEND=jax python benchmarks/curves.py --seeds 20 [--set hard] [--first 0] [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/curve_success.py --seeds 20 [--set hard] [--first 0] [--out benchmarks/curve_success]
 
-For each built-in curve of the set (`easy`: `gan1d.targets.EASY_TARGETS`, `hard`:
+For each built-in curve of the set (`easy`: `gan1d.data.targets.EASY_TARGETS`, `hard`:
 `HARD_TARGETS`, `all`: both) it runs what `gan1d sweep --function NAME --seeds N`
 runs, on seeds FIRST..FIRST+N-1, and one single run like `gan1d train --function
 NAME` (seed FIRST, no snapshots) for the time one run takes. A seed succeeds when
@@ -23,10 +23,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import log
-from devices import machine_info
+from harness.common import log
+from harness.devices import machine_info
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "curve_success"  # beside this script, in a folder of its name
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -36,7 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seeds", type=int, default=20, help="seeds per curve (default: 20)")
     parser.add_argument("--first", type=int, default=0, help="first seed (default: 0)")
     parser.add_argument("--no-single", action="store_true", help="skip the single timed run per curve")
-    parser.add_argument("--out", type=Path, default=HERE / "results", help="results folder (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default: %(default)s)")
     parser.add_argument("options", nargs="*", metavar="FIELD=VALUE", help="TrainConfig fields on top of the preset")
     return parser.parse_args(argv)
 
@@ -57,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     import keras
 
     import gan1d
-    from gan1d.targets import BUILTIN_TARGETS, EASY_TARGETS, HARD_TARGETS
+    from gan1d.data.targets import BUILTIN_TARGETS, EASY_TARGETS, HARD_TARGETS
 
     names = args.function or {"easy": EASY_TARGETS, "hard": HARD_TARGETS, "all": EASY_TARGETS + HARD_TARGETS}[args.set]
     options = _options(args.options)

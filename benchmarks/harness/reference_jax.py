@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from common import ADAM_EPSILON, BCE_EPSILON, BETA_1, BETA_2, DOMAIN, Case, Recipe, Runner, init_limit
+from harness.common import ADAM_EPSILON, BCE_EPSILON, BETA_1, BETA_2, DOMAIN, Case, Recipe, Runner, init_limit
 
 Params = list[tuple[jax.Array, jax.Array]]
 # Adam's state: first and second moments (shaped like the parameters) and the step count.

@@ -1,6 +1,6 @@
 """How long the animation takes: 250 frames and the untrained one, with every layer, drawn and written.
 
-    KERAS_BACKEND=jax python benchmarks/render.py [--repeats 5] [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/picture_time.py [--repeats 5] [--out benchmarks/picture_time]
 
 Trains the default run once (x**2, 5000 epochs, a snapshot every 20 epochs and one
 at epoch 0: 251 frames), then times `TrainResult.animate` (drawing every frame,
@@ -23,10 +23,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import log
-from devices import machine_info, pin_device
+from harness.common import log
+from harness.devices import machine_info, pin_device
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "picture_time"  # beside this script, in a folder of its name
 LAYOUTS = {"all layers": "all", "default layers (heatmap, losses)": None}
 BUDGET_SECONDS = 3.0
 
@@ -34,7 +35,7 @@ BUDGET_SECONDS = 3.0
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=5, help="timed animations per layout (default: 5)")
-    parser.add_argument("--out", type=Path, default=HERE / "results", help="folder for the report")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default: %(default)s)")
     args = parser.parse_args()
     pin_device("cpu")
     import keras
@@ -53,7 +54,7 @@ def main() -> int:
             for name, show in LAYOUTS.items():
                 path = Path(folder) / f"{repeat}.gif"
                 wall, process = time.perf_counter(), time.process_time()
-                written = result.animate(path, **({"show": show} if show else {}))
+                written = result.animate(path, show=show)
                 wall, process = time.perf_counter() - wall, time.process_time() - process
                 if repeat:  # the first round warms fonts and caches
                     times[name].append(wall)
@@ -118,7 +119,7 @@ def markdown(report: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        f"Budget: {report['budget_seconds']:.0f} s for all layers. Regenerate: `python benchmarks/render.py`.",
+        f"Budget: {report['budget_seconds']:.0f} s for all layers. Regenerate: `python benchmarks/picture_time.py`.",
         "",
     ]
     return "\n".join(lines)

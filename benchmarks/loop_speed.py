@@ -1,10 +1,10 @@
 """Benchmark gan1d against hand-written JAX/TensorFlow and the usual Keras loops.
 
-    KERAS_BACKEND=jax python benchmarks/run.py --device cpu [--quick] [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/loop_speed.py --device cpu [--quick] [--out benchmarks/loop_speed]
 
 Benchmarks the Keras backend it runs under (KERAS_BACKEND, else gan1d's
 default). Writes `<out>/<backend>-<device>.json` and `.md`, prints the Markdown
-to stdout, and redraws `<out>/sweep.png` from every JSON report in `<out>`.
+to stdout, and redraws `<out>/batch-widths.png` from every JSON report in `<out>`.
 See benchmarks/README.md for what each row means.
 """
 
@@ -19,10 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from common import Case, MemoryProbe, Recipe, log, measure, process_peak_mb, sweep_steps
-from devices import NoGpu, check_device, machine_info, memory_probe, pin_device
+from harness.common import Case, MemoryProbe, Recipe, log, measure, process_peak_mb, steps_per_call
+from harness.devices import NoGpu, check_device, machine_info, memory_probe, pin_device
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "loop_speed"  # beside this script, in a folder of its name
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,9 +35,9 @@ class Sizes:
     repeats: int  # timed repeats of each row, interleaved
     batches: tuple[int, ...]
     widths: tuple[tuple[int, int], ...]  # (G units, D units)
-    sweep_repeats: int
-    sweep_points: int  # about this many real points per timed sweep call...
-    sweep_steps: tuple[int, int]  # ...within these many steps
+    batch_width_repeats: int
+    batch_width_points: int  # about this many real points per timed call of a batch size or width...
+    batch_width_steps: tuple[int, int]  # ...within these many steps
 
 
 FULL = Sizes(
@@ -45,9 +46,9 @@ FULL = Sizes(
     repeats=5,
     batches=(64, 256, 1024, 4096, 16384, 65536),
     widths=((15, 25), (64, 64), (256, 256), (1024, 1024)),
-    sweep_repeats=5,
-    sweep_points=1_000_000,
-    sweep_steps=(20, 1000),
+    batch_width_repeats=5,
+    batch_width_points=1_000_000,
+    batch_width_steps=(20, 1000),
 )
 QUICK = Sizes(
     epochs=200,
@@ -55,9 +56,9 @@ QUICK = Sizes(
     repeats=1,
     batches=(64, 1024),
     widths=((64, 64),),
-    sweep_repeats=1,
-    sweep_points=50_000,
-    sweep_steps=(20, 100),
+    batch_width_repeats=1,
+    batch_width_points=50_000,
+    batch_width_steps=(20, 100),
 )
 
 
@@ -65,9 +66,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", choices=("cpu", "gpu"), required=True, help="where the backend computes")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test of under a minute")
-    parser.add_argument("--out", type=Path, default=HERE / "results", help="results folder (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default: %(default)s)")
     parser.add_argument("--repeats", type=int, help="timed repeats per row (default: 5, quick 1)")
-    parser.add_argument("--no-sweep", action="store_true", help="skip the batch-size and width sweeps")
+    parser.add_argument("--no-batch-widths", action="store_true", help="skip the batch sizes and widths")
     return parser.parse_args(argv)
 
 
@@ -82,20 +83,20 @@ def main(argv: list[str] | None = None) -> int:
         backend = check_backend()
         device_name = check_device(backend, args.device)
     except (Gan1dError, NoGpu) as error:
-        print(f"run.py: error: --device {args.device}: {error}", file=sys.stderr)
+        print(f"loop_speed.py: error: --device {args.device}: {error}", file=sys.stderr)
         return 2
 
     sizes = QUICK if args.quick else FULL
     if args.repeats:
-        sizes = dataclasses.replace(sizes, repeats=args.repeats, sweep_repeats=args.repeats)
+        sizes = dataclasses.replace(sizes, repeats=args.repeats, batch_width_repeats=args.repeats)
     started = time.perf_counter()
     machine = machine_info(backend, args.device, device_name)
     log(f"benchmarking {backend} on {device_name}")
-    report = benchmark(backend, args.device, sizes, sweeps=not args.no_sweep)
+    report = benchmark(backend, args.device, sizes, batch_widths=not args.no_batch_widths)
     report["machine"] = machine | {"load_average_end": machine_info(backend, args.device, device_name)["load_average"]}
     report["wall_s"] = round(time.perf_counter() - started, 1)
 
-    import reporting
+    from harness import reporting
 
     json_path, md_path = reporting.write(report, args.out)
     print(reporting.markdown(report))
@@ -104,16 +105,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def benchmark(backend: str, device: str, sizes: Sizes, sweeps: bool) -> dict[str, Any]:
-    """Measures the main rows and the sweeps; returns the report without machine info."""
+def benchmark(backend: str, device: str, sizes: Sizes, batch_widths: bool) -> dict[str, Any]:
+    """Measures the main rows and the batch widths; returns the report without machine info."""
     import gan1d
-    import keras_cases as kc
-    from gan1d.targets import FunctionTarget
+    from gan1d.data.targets import FunctionTarget  # curve_residual scores function targets only
+    from harness import keras_cases as kc
 
     if backend == "jax":
-        from reference_jax import reference_case
+        from harness.reference_jax import reference_case
     else:
-        from reference_tf import reference_case
+        from harness.reference_tf import reference_case
 
     recipe = Recipe()
     target = gan1d.target(kc.TARGET)
@@ -134,7 +135,7 @@ def benchmark(backend: str, device: str, sizes: Sizes, sweeps: bool) -> dict[str
         reference_case(recipe, sizes.epochs, label=label),
     ]
     if backend == "tensorflow":
-        import reference_tf
+        from harness import reference_tf
 
         xla = "hand-written TF, jit_compile=True"
         cases.append(reference_tf.reference_case(recipe, sizes.epochs, "reference_xla", xla, jit_compile=True))
@@ -153,7 +154,7 @@ def benchmark(backend: str, device: str, sizes: Sizes, sweeps: bool) -> dict[str
         "main": list(main.values()),
         "ratios": {k: round(v, 3) for k, v in ratios.items()},
     }
-    if sweeps:
+    if batch_widths:
         batch_recipes = [(b, dataclasses.replace(recipe, batch_size=b)) for b in sizes.batches]
         width_recipes = [
             (
@@ -162,14 +163,14 @@ def benchmark(backend: str, device: str, sizes: Sizes, sweeps: bool) -> dict[str
             )
             for g, d in sizes.widths
         ]
-        for key, points in (("batch_sweep", batch_recipes), ("width_sweep", width_recipes)):
+        for key, points in (("batch_sizes", batch_recipes), ("widths", width_recipes)):
             log(f"{key}:")
-            report[key] = [sweep_point(value, r, sizes, reference_case, memory) for value, r in points]
+            report[key] = [batch_width_point(value, r, sizes, reference_case, memory) for value, r in points]
     report["process_peak_mb"] = round(process_peak_mb(), 1)
     return report
 
 
-def sweep_point(
+def batch_width_point(
     value: Any,
     recipe: Recipe,
     sizes: Sizes,
@@ -177,13 +178,13 @@ def sweep_point(
     memory: MemoryProbe,
 ) -> dict[str, Any]:
     """gan1d's warm fit_target and the hand-written reference, side by side on one recipe."""
-    import keras_cases as kc
+    from harness import keras_cases as kc
 
-    low, high = sizes.sweep_steps
-    steps = sweep_steps(recipe.batch_size, sizes.sweep_points, low, high, recipe.snapshot_every)
+    low, high = sizes.batch_width_steps
+    steps = steps_per_call(recipe.batch_size, sizes.batch_width_points, low, high, recipe.snapshot_every)
     cases = [kc.fit_target_case(recipe, steps, key="gan1d"), reference_case(recipe, steps)]
     log(f" {value}:")
-    gan1d_run, reference_run = measure(cases, sizes.sweep_repeats, memory)
+    gan1d_run, reference_run = measure(cases, sizes.batch_width_repeats, memory)
     gc.collect()
     return {"value": value, "gan1d": gan1d_run.to_dict(), "reference": reference_run.to_dict()}
 

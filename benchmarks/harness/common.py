@@ -1,6 +1,6 @@
 """What every benchmark shares: the recipe, the timing loop and the memory probes.
 
-Nothing here imports a deep-learning framework, so `run.py` can set up the
+Nothing here imports a deep-learning framework, so a script can set up the
 device before JAX or TensorFlow is loaded.
 """
 
@@ -264,7 +264,7 @@ def measure(
     return results
 
 
-def sweep_steps(batch_size: int, budget: int, low: int, high: int, every: int) -> int:
-    """Steps per timed call for one sweep point: about `budget` points, clamped, a multiple of `every`."""
+def steps_per_call(batch_size: int, budget: int, low: int, high: int, every: int) -> int:
+    """Steps per timed call of one batch size or width: about `budget` points, clamped, a multiple of `every`."""
     steps = min(high, max(low, budget // batch_size))
     return max(every, steps // every * every)

@@ -1,6 +1,6 @@
 """Study throughput: trials per minute with the local executor and with Ray on 1 and 2 workers of this machine.
 
-    KERAS_BACKEND=jax python benchmarks/studies.py [--workers 1 2] [--quick] [--out benchmarks/results]
+    KERAS_BACKEND=jax python benchmarks/study_throughput.py [--workers 1 2] [--quick] [--out benchmarks/study_throughput]
 
 Runs one study (the planar preset at fewer steps: 2 variants x ring and grid x 4
 seeds, a block of 4 seeds per task) with `gan1d study`: once with the local
@@ -33,10 +33,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import log
-from devices import machine_info
+from harness.common import log
+from harness.devices import machine_info
 
 HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "study_throughput"  # beside this script, in a folder of its name
 
 STUDY = """
 name = "throughput"
@@ -166,7 +167,7 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=1000, help="training steps per trial")
     parser.add_argument("--seeds", type=int, default=4, help="seeds per variant and target (one block)")
     parser.add_argument("--quick", action="store_true", help="a smoke test: 100 steps, 2 seeds")
-    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default: %(default)s)")
     args = parser.parse_args()
     steps, seeds = (100, 2) if args.quick else (args.steps, args.seeds)
     backend = os.environ.get("KERAS_BACKEND", "jax")

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from common import ADAM_EPSILON, BCE_EPSILON, BETA_1, BETA_2, DOMAIN, Case, Recipe, Runner, init_limit
+from harness.common import ADAM_EPSILON, BCE_EPSILON, BETA_1, BETA_2, DOMAIN, Case, Recipe, Runner, init_limit
 
 
 class MLP:
@@ -93,7 +93,6 @@ def make_train(recipe: Recipe, jit_compile: bool = False) -> Callable[[tf.Tensor
         g_opt.apply(tape.gradient(g_loss, g.variables))
         return d_loss, g_loss
 
-    @tf.function(jit_compile=jit_compile)
     def train(periods: tf.Tensor) -> tuple[tf.Tensor, ...]:
         g.initialize(rng)
         d.initialize(rng)
@@ -110,7 +109,10 @@ def make_train(recipe: Recipe, jit_compile: bool = False) -> Callable[[tf.Tensor
             snapshots = snapshots.write(p, g(noise))
         return d_losses.stack(), g_losses.stack(), snapshots.stack()
 
-    return train
+    # Called rather than used as a decorator: TensorFlow has no type hints, and the
+    # annotation keeps the signature of what it compiles.
+    compiled: Callable[[tf.Tensor], tuple[tf.Tensor, ...]] = tf.function(train, jit_compile=jit_compile)
+    return compiled
 
 
 def reference_case(

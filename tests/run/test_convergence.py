@@ -21,7 +21,7 @@ def test_default_preset_converges_on_every_seed(function, domain):
 
 @pytest.mark.parametrize("function", HARD_TARGETS)
 def test_default_adapts_to_the_hard_curves_and_learns_each_on_every_seed(function):
-    # benchmarks/curves.py gives the 20-seed numbers and the time per run (docs/presets.md);
+    # benchmarks/curve_success.py gives the 20-seed numbers and the time per run (docs/presets.md);
     # three seeds keep this to minutes.
     result = sweep(function, seeds=3)
     assert result.generator == "graph"
@@ -42,7 +42,7 @@ def test_seed_preset_is_the_unreliable_original():
 
 @pytest.mark.parametrize(("name", "modes", "high_quality"), [("ring", 8, 0.98), ("grid", 25, 0.96)])
 def test_planar_preset_captures_every_mode_with_few_points_between(name, modes, high_quality):
-    # benchmarks/planar.py checks the goals on 10 trials (every mode on every seed, a mean
+    # benchmarks/mode_collapse.py checks the goals on 10 trials (every mode on every seed, a mean
     # high-quality share of 98.5% on the ring and 96% on the grid); two seeds keep this
     # to minutes, each held to about the goal's share.
     result = sweep(name, seeds=2, preset="planar")

@@ -2,9 +2,10 @@
 
 The training options are generated from `TrainConfig`'s fields (their help text and
 choices live there). Nothing here imports Keras before the options are known to be
-good, so `gan1d --help` and mistakes answer at once; the library is imported once
-`environment.start_backend` has set up the compilation cache, which TensorFlow
-reads when it is imported.
+good, so `gan1d --help` and mistakes answer at once: each command imports what it
+uses when it runs (the parser needs only `TrainConfig`), and the parts that import
+a framework once `environment.start_backend` has set up the compilation cache,
+which TensorFlow reads when it is imported.
 
 Exit status: 0 done, 2 bad input, 3 training diverged (the run keeps the last good
 step) or, for a study, some trials did not finish (a rerun tries them again), 74 a file could not be written, 130 interrupted by Ctrl-C and 143 by SIGTERM
@@ -21,14 +22,16 @@ import sys
 import types
 import typing
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from gan1d.data.metrics import HEADLINE, verdict
 from gan1d.environment import check_backend, start_backend
 from gan1d.errors import Gan1dError, RunInterrupted, RunWriteError, TrainingDiverged
-from gan1d.experiments.studies.plan import load_study
 from gan1d.run.config import MAX_SEEDS, PRESETS, TrainConfig
-from gan1d.run.folder import RunFolder, check_outputs
+
+if TYPE_CHECKING:
+    from gan1d.experiments.sweeps import SweepResult
+    from gan1d.run.folder import RunFolder
+    from gan1d.run.result import TrainResult
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -221,6 +224,8 @@ def _given(args: argparse.Namespace, skip: frozenset[str] = frozenset()) -> dict
 
 
 def _train(args: argparse.Namespace) -> int:
+    from gan1d.run.folder import RunFolder, check_outputs
+
     given = _given(args)
     if args.resume is not None:
         if given or args.config or args.out or args.overwrite:
@@ -279,8 +284,10 @@ def _train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report(result: Any) -> None:
+def _report(result: TrainResult) -> None:
     """A short summary: where the files are, how the run ended, the key numbers, success or not."""
+    from gan1d.data.metrics import HEADLINE, verdict
+
     for name, path in result.artifacts.items():
         print(f"{name:<16} {path}")
     metrics = result.metrics
@@ -293,6 +300,8 @@ def _report(result: Any) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from gan1d.run.folder import RunFolder
+
     if not 1 <= args.seeds <= MAX_SEEDS:
         raise Gan1dError(f"--seeds must be an integer from 1 to {MAX_SEEDS}, got {args.seeds}")
     config = TrainConfig.from_preset(**{**_given(args, _SWEEP_SKIPS), "snapshot_every": 0, "animation": "none"})
@@ -339,7 +348,7 @@ def _progress_bar(total: int) -> Any:
     return lambda done: bar.update(done, finalize=done >= total)
 
 
-def _report_sweep(result: Any, folder: RunFolder) -> None:
+def _report_sweep(result: SweepResult, folder: RunFolder) -> None:
     from gan1d.experiments.sweeps import describe_run
 
     for run in result.runs:
@@ -354,6 +363,8 @@ def _report_sweep(result: Any, folder: RunFolder) -> None:
 
 
 def _study(args: argparse.Namespace) -> int:
+    from gan1d.experiments.studies.plan import load_study
+
     if args.ray is not None and importlib.util.find_spec("ray") is None:
         raise Gan1dError('--ray needs Ray, which is not installed; pip install "gan1d[ray]"')
     plan = load_study(args.file)

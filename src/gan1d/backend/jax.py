@@ -59,7 +59,7 @@ def random_randint(shape: tuple[Any, ...], minval: int, maxval: int, seed: Any) 
     return keras.random.randint(shape, minval, maxval, dtype="int32", seed=seed)
 
 
-def from_keras(model: keras.Model, state: tuple[Any, ...], data: Any) -> tuple[list[list[Any]], Any, Any]:
+def from_keras(model: keras.Model, *args: Any) -> tuple[list[list[Any]], Any, Any]:
     """The values of `model.state_variables()` out of Keras's JAX state tuple.
 
     Keras's JAX `train_step(state, data)` gets every variable as a value, in four
@@ -70,6 +70,7 @@ def from_keras(model: keras.Model, state: tuple[Any, ...], data: Any) -> tuple[l
     Returns:
         The state's fields (lists of values), the batch, and what `to_keras` needs.
     """
+    state, data = args
     trainable, non_trainable, optimizer, metrics = (list(part) for part in state)
     sources = {"trainable": trainable, "non_trainable": non_trainable, "optimizer": optimizer}
     layout = _layout(
@@ -84,9 +85,7 @@ def from_keras(model: keras.Model, state: tuple[Any, ...], data: Any) -> tuple[l
     return fields, data, (sources, layout, metrics)
 
 
-def to_keras(
-    model: keras.Model, carried: Any, fields: Sequence[Sequence[Any]], losses: dict[str, Any]
-) -> tuple[dict[str, Any], tuple[Any, ...]]:
+def to_keras(model: keras.Model, carried: Any, fields: Sequence[Sequence[Any]], losses: dict[str, Any]) -> Any:
     """Keras's `(logs, state)`: the new values put back in its lists, the loss means updated on values."""
     sources, layout, metrics = carried
     for (src, idx), values in zip(layout, fields, strict=True):

@@ -109,8 +109,9 @@ def random_randint(shape: tuple[Any, ...], minval: int, maxval: int, seed: Any) 
     )
 
 
-def from_keras(model: keras.Model, data: Any) -> tuple[list[list[Any]], Any, Any]:
+def from_keras(model: keras.Model, *args: Any) -> tuple[list[list[Any]], Any, Any]:
     """The values of `model.state_variables()`: Keras's TensorFlow `train_step(data)` passes only the batch."""
+    (data,) = args
     return [list(field) for field in model.read_state()], data, None
 
 

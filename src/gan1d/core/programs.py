@@ -100,7 +100,7 @@ class _Loop:
 
     _count = 0
 
-    def __init__(self, identity: tuple[Any, ...], gan: GAN, target: Any, compiled: Callable[..., Any]) -> None:
+    def __init__(self, identity: tuple[Any, ...], gan: GAN, target: Target, compiled: Callable[..., Any]) -> None:
         self.identity, self.gan, self.target, self.compiled = identity, gan, target, compiled
         self.signature: Any = None
         _Loop._count += 1
@@ -112,7 +112,7 @@ _LOOPS: dict[tuple[int, int, int, bool], list[_Loop]] = {}
 _MAX_LOOPS = 32
 
 
-def _identity(gan: GAN, target: Any) -> tuple[Any, ...]:
+def _identity(gan: GAN, target: Target) -> tuple[Any, ...]:
     """The objects a compiled loop was traced with; a GAN compiled again gets new optimizers."""
     return ("instance", id(gan), id(gan.d_optimizer), id(gan.g_optimizer), id(gan.loss_fn), id(target))
 
@@ -121,7 +121,7 @@ def _is_identity(signature: Any) -> bool:
     return isinstance(signature, tuple) and signature[:1] == ("instance",)
 
 
-def _signature(gan: GAN, target: Any) -> Any:
+def _signature(gan: GAN, target: Target) -> Any:
     """What determines the compiled program: the configs of everything the step uses.
 
     Where updates are not pure, or something has no configuration (a Python

@@ -106,7 +106,8 @@ def start(scene: Scene, path: Path, **options: Any) -> Rendering | None:
     message = io.BytesIO()
     settings = json.dumps({"path": str(path), **options}).encode()
     message.write(len(settings).to_bytes(8, "little") + settings)
-    np.savez(message, **scene.arrays())
+    arrays: dict[str, Any] = scene.arrays()  # every value an array, none pickled
+    np.savez(message, **arrays)
     package_root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
     try:

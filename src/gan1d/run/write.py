@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -64,15 +65,16 @@ def write_run(result: TrainResult, folder: RunFolder, guard: SignalGuard | None 
         epochs = list(range(1, len(result.history["d_loss"]) + 1))
         write_csv(add("history.csv"), {"epoch": epochs, **result.history})
         if result.snapshots:
-            accuracy = np.array([row[1:] for row in result.discriminator_accuracy], dtype=np.float32).reshape(-1, 2)
+            arrays: dict[str, Any] = {
+                "epochs": np.array([epoch for epoch, _ in result.snapshots], dtype=np.int64),
+                "points": np.stack([points for _, points in result.snapshots]),
+                "accuracy": np.array([row[1:] for row in result.discriminator_accuracy], dtype=np.float32).reshape(
+                    -1, 2
+                ),
+                **(result.views.arrays() if result.views is not None else {}),
+            }
             with atomic_path(add("snapshots.npz")) as tmp:
-                np.savez_compressed(
-                    tmp,
-                    epochs=np.array([epoch for epoch, _ in result.snapshots], dtype=np.int64),
-                    points=np.stack([points for _, points in result.snapshots]),
-                    accuracy=accuracy,
-                    **(result.views.arrays() if result.views is not None else {}),
-                )
+                np.savez_compressed(tmp, **arrays)
         if result.quality:
             write_csv(add("quality.csv"), {**result.quality, "epoch": [int(e) for e in result.quality["epoch"]]})
 

@@ -110,7 +110,7 @@ def run_on_ray(
         f"gan1d: Ray cluster with {resources.get('CPU', 0):g} CPUs and {resources.get('GPU', 0):g} GPUs; "
         f"{gpus_per_task:g} GPU per task, up to {retries} retries"
     )
-    task = ray.remote(work).options(**options)
+    task: Any = ray.remote(work).options(**options)  # Ray's stubs know no task of arguments
     waiting = collections.deque(blocks)
     running: dict[Any, Block] = {}
     failed = []

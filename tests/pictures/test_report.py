@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import gan1d
 from gan1d.cli import main
 from gan1d.data.targets import target
 from gan1d.pictures.palette import BAND_COLORS
@@ -208,3 +209,14 @@ def test_tick_labels_show_their_values_exactly(tmp_path):
     data = player_data(small_result(tmp_path).write_report(tmp_path / "report.html").read_text())
     for value, label in data["xticks"] + data["yticks"]:
         assert float(label.replace("\u2212", "-")) == pytest.approx(value)
+
+
+def test_a_run_s_page_shows_the_run_as_it_ended(tmp_path):
+    """The page is the last file: it says every file was written, as metrics.json does once it is."""
+    result = gan1d.train(epochs=40, snapshot_every=20, out_dir=tmp_path / "run")
+    text = html.unescape((tmp_path / "run" / "report.html").read_text())
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["files"] == "complete"
+    assert re.search(r"<th>files</th><td>complete</td>", text)
+    assert "writing" not in text
+    assert result.metrics["files"] == "complete"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 import time
 
 import pytest
 
 import gan1d
 from gan1d.errors import RunInterrupted
-from support.runs import assert_complete, no_temporary_files, read_strict_json, started
+from support.runs import COMMAND, assert_complete, no_temporary_files, read_strict_json, started
 
 
 @pytest.mark.parametrize(("sent", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -56,3 +57,36 @@ def test_ctrl_c_while_the_animation_is_written_keeps_the_model(tmp_path, monkeyp
     assert resumed.history["g_loss"] == caught.value.result.history["g_loss"]
     assert read_strict_json(tmp_path / "metrics.json")["files"] == "complete"
     assert (tmp_path / "training.gif").is_file()
+
+
+def test_ctrl_c_before_training_leaves_no_folder(tmp_path):
+    """Nothing was trained, so nothing is left: the same as for refused input."""
+    out = tmp_path / "runs" / "new"
+    process = subprocess.Popen(
+        [*COMMAND, "train", "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    # The folder is claimed before the framework is imported, which takes seconds.
+    while not out.exists():
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.005)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert not out.exists()
+    assert not (tmp_path / "runs").exists(), "the parent it created goes too"
+
+
+def test_a_run_stopped_before_it_trains_removes_the_folder_it_made(tmp_path, monkeypatch):
+    from gan1d.run import train
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train, "build_gan", stopped)
+    (tmp_path / "mine").mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        gan1d.train(epochs=10, out_dir=tmp_path / "new")
+    with pytest.raises(KeyboardInterrupt):
+        gan1d.train(epochs=10, out_dir=tmp_path / "mine")
+    assert not (tmp_path / "new").exists()
+    assert (tmp_path / "mine").is_dir(), "a folder the user made stays"

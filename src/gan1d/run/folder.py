@@ -83,9 +83,11 @@ class RunFolder:
                 another run holds it.
         """
         path = Path("runs") / time.strftime("%Y%m%d-%H%M%S") if out_dir is None else Path(out_dir)
-        missing = [folder for folder in (path, *path.parents) if not folder.exists()]
+        # The folders this claim makes, the deepest first (a new run folder's name may get a suffix).
+        created = [folder for folder in (path, *path.parents) if not folder.exists()]
         if out_dir is None:
             path = _new_folder(path)
+            created = [path, *(folder for folder in created if folder != path and folder in path.parents)]
         else:
             if path.exists() and not path.is_dir():
                 raise Gan1dError(f"--out {str(path)!r} is a file; give a folder")
@@ -93,8 +95,7 @@ class RunFolder:
                 path.mkdir(parents=True, exist_ok=True)
             except OSError as error:
                 raise Gan1dError(f"cannot create --out {str(path)!r}: {error.strerror or error}") from None
-        created = [path] if path not in missing else []
-        folder = cls(path, _lock(path), [*created, *missing])
+        folder = cls(path, _lock(path), created)
         try:
             if resume:
                 if not (path / holds).is_file():

@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.colors import to_hex
@@ -29,6 +29,9 @@ from gan1d.files import write_text
 from gan1d.pictures.palette import VERDICT
 from gan1d.pictures.scene import Scene
 from gan1d.pictures.style import CURVE_COLOR, GENERATED_COLOR, LAYERS, MANIFOLD_COLOR, PUSH_COLOR, REAL_COLOR, PathArg
+
+if TYPE_CHECKING:
+    from gan1d.data.distribution import Bounds
 
 __all__ = ["notebook_view", "page", "player_html", "write_report"]
 
@@ -257,7 +260,7 @@ def _scene_data(scene: Scene) -> dict[str, Any]:
     return data
 
 
-def _steps(values: np.ndarray, reach: tuple[tuple[float, float], tuple[float, float]]) -> str:
+def _steps(values: np.ndarray, reach: Bounds) -> str:
     """Coordinates `(..., 2)` as base64 of little-endian uint16 steps over `reach`; `_MISSING` where not finite."""
     values = np.asarray(values, dtype=np.float64)
     out = np.full(values.shape, _MISSING, dtype="<u2")

@@ -8,6 +8,7 @@ nox                       # tests under JAX and TensorFlow, lint, typecheck, doc
 nox -s "tests(jax)" -- -k cli
 nox -s slow               # long convergence checks
 nox -s faults             # fault injection: signals, full disks, concurrent runs
+nox -s both_backends      # JAX beside TensorFlow: TensorFlow never imported
 nox -s "browser(jax)"      # the run report in headless Chromium
 nox -s "notebook(jax)"     # runs docs/tutorial.ipynb
 nox -s "bench(jax, cpu)"
@@ -53,8 +54,17 @@ def tests(session: nox.Session, backend: str) -> None:
     """Fast test suite under one backend, spread over the machine's cores (pytest-xdist)."""
     _install(session, backend, "test")
     _use_backend(session, backend)
-    markers = "not slow and not studies and not faults and not browser"
+    markers = "not slow and not studies and not faults and not browser and not both_backends"
     session.run("pytest", "-n", "auto", "-m", markers, *session.posargs)
+
+
+@nox.session(default=True)
+def both_backends(session: nox.Session) -> None:
+    """JAX and TensorFlow installed together, run under JAX: a run, a second `train()`, saving and a sweep
+    never import TensorFlow."""
+    _install(session, "jax,tensorflow", "test")
+    _use_backend(session, "jax")
+    session.run("pytest", "-n", "auto", "-m", "both_backends", *session.posargs)
 
 
 @nox.session(default=False)

@@ -1,13 +1,43 @@
 """JAX glue: gradients by `jax.value_and_grad`, Keras's own optimizer update on values, `jax.jit` and
-`jax.vmap`, and the GAN's state in and out of Keras's jitted `train_step(state, data)`."""
+`jax.vmap`, and the GAN's state in and out of Keras's jitted `train_step(state, data)`.
+
+Importing it also keeps TensorFlow out of the process where both frameworks are
+installed (`keep_tensorflow_out`).
+"""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
 import keras
+
+
+def keep_tensorflow_out() -> None:
+    """Tells Keras's serialization, once, that TensorFlow is not there, without importing it.
+
+    `keras.saving.serialize_keras_object` (which `Model.save` and gan1d's program
+    signatures use) first asks whether TensorFlow is installed, to recognise its
+    shapes and dtypes, and finds out by importing it: seconds of start-up, and its
+    CUDA log lines, for objects that never occur under JAX. Keras asks once per
+    process and keeps the answer, so the question is put here while an import of
+    TensorFlow fails. Nothing changes where TensorFlow is already imported (the
+    user's choice), and TensorFlow can still be imported later; only Keras's
+    serialization then leaves its types to the generic path.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    sys.modules["tensorflow"] = None  # type: ignore[assignment]  (Python's "not importable" marker)
+    try:
+        keras.saving.serialize_keras_object(keras.initializers.Zeros())
+    finally:
+        if sys.modules.get("tensorflow", ...) is None:
+            del sys.modules["tensorflow"]
+
+
+keep_tensorflow_out()
 
 
 def value_and_grad(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -56,9 +56,7 @@ class Programs:
     def _find(self, period: int, capacity: int) -> Callable[..., Any]:
         shape = (period, capacity, self.batch_size, self.batched)
         entries = _LOOPS.setdefault(shape, [])
-        # This GAN's own loop first: no signature needed. Signatures are computed only
-        # to share with another GAN, since Keras's serialization imports TensorFlow
-        # wherever it is installed, also under JAX.
+        # This GAN's own loop first: no signature needed.
         for entry in entries:
             if entry.identity == self.identity:
                 return entry.compiled

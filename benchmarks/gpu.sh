@@ -14,7 +14,7 @@
 #
 # Copy the checkout with benchmarks/wheels to the GPU machine. Numpy, SciPy,
 # matplotlib, Pillow, h5py, ml-dtypes, rich and absl-py come from its Python; the
-# wheels bring keras, namex, optree, celluloid and gan1d. LOOP_SPEED_ARGS go to
+# wheels bring keras, namex, optree and gan1d. LOOP_SPEED_ARGS go to
 # loop_speed.py (e.g. LOOP_SPEED_ARGS=--quick), SEED_THROUGHPUT_ARGS to seed_throughput.py
 # (e.g. SEED_THROUGHPUT_ARGS="--seeds 1 64 4096").
 set -euo pipefail
@@ -37,7 +37,6 @@ wheels)
     "$python" -m pip download --quiet --no-deps --only-binary=:all: --implementation cp \
         --python-version "$version" "${platforms[@]}" --dest "$wheels" \
         "keras==${KERAS_VERSION:-3.15.1}" namex optree
-    "$python" -m pip download --quiet --no-deps --dest "$wheels" celluloid
     ls -l "$wheels"
     ;;
 run)

@@ -1,12 +1,18 @@
 """Drawing a scene's frames: one figure, the static parts drawn once, each frame blitted over them.
 
-matplotlib draws the background once. Each frame plots its own lines and markers,
-and a celluloid `Camera` snaps them: what `snap` returns is exactly the frame's
-artists, drawn over a copy of the background in zorder (blitting), which keeps 250
-frames fast. The heatmap is coloured in NumPy and the changing labels are set in
-Pillow (with matplotlib's font), both pasted as images, because matplotlib's image
-resampling and text layout would be most of a frame's cost. Points beyond the view
-are drawn as markers on its edges, with a count.
+matplotlib draws the background once. The artists that change (the contour, the
+manifold, the pushes, the generated points, the loss curves and markers) are made
+once, and each frame only sets their data and draws them over a copy of the
+background in zorder: blitting, as matplotlib's `FuncAnimation` does. The heatmap is
+coloured in NumPy and the changing labels are set in Pillow (with matplotlib's
+font), both pasted as images, because matplotlib's image resampling and text layout
+would be most of a frame's cost. Points beyond the view are drawn as markers on its
+edges, with a count.
+
+A frame has two independent halves: the plane (its layers, the points and the
+labels above it), which one snapshot decides, and the panel of losses and quality,
+whose axes depend on the whole run. `draw_plane` and `draw_panel` draw them apart,
+so the plane of each frame can be drawn before the panel's axes are known.
 """
 
 from __future__ import annotations
@@ -16,7 +22,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from celluloid import Camera
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.cm import ScalarMappable
@@ -71,12 +76,10 @@ _CONTOUR_Z, _MESH_Z, _CURVE_Z, _REAL_Z, _PUSH_Z, _GENERATED_Z, _EDGE_Z = 2.0, 2.
 class Frames:
     """One figure for a whole scene: the static parts drawn once, each frame blitted over them.
 
-    matplotlib draws the background once. Each frame plots its own lines and
-    markers, and a celluloid `Camera` snaps them: what `snap` returns is exactly
-    the frame's artists, drawn over a copy of the background in zorder. The
-    heatmap is coloured in NumPy and the changing labels are set in Pillow (with
-    matplotlib's font), both pasted as images, because matplotlib's image
-    resampling and text layout would be most of a frame's cost.
+    matplotlib draws the background once; the artists that change are made once
+    and each frame sets their data and draws them over a copy of the background in
+    zorder. celluloid's `Camera`, which recorded a new set of artists per frame,
+    made every frame search the artists of all the frames before it.
     """
 
     def __init__(self, scene: Scene, dpi: int) -> None:
@@ -145,9 +148,9 @@ class Frames:
         for axes in fig.axes:
             axes.set_autoscale_on(False)
         self.clips = {axes: TransformedPatchPath(axes.patch) for axes in fig.axes}
-        self.camera = Camera(fig)
-        # The first snap takes the static artists, so each later one holds one frame's.
-        self.camera.snap()
+        self.clipped: dict[Any, list[Line2D]] = {axes: [] for axes in fig.axes}
+        self.kept_clips: dict[Any, TransformedPatchPath] = {}
+        self._changing_artists()
         self.renderer = canvas.get_renderer()
         self.labels = _Labels(dpi, _HEIGHT)
         if self.heatmap:
@@ -221,90 +224,143 @@ class Frames:
         else:
             losses.set_xlabel("epoch", fontsize=9, labelpad=1)
 
-    def _add(self, axes: Any, x: Any, y: Any, **style: Any) -> None:
-        """Adds one of the frame's lines to `axes`, for the camera's next snap.
+    def _line(self, axes: Any, **style: Any) -> Line2D:
+        """One of the artists a frame changes, in `axes`, made once and drawn only by `draw_*`.
 
         A `Line2D` added as a plain artist, clipped by the shared path of its axes:
-        `Axes.plot`'s argument parsing and data-limit updates would cost more than
-        drawing it, and the limits are fixed anyway.
+        `Axes.plot`'s argument parsing and data-limit updates are not needed, since
+        the limits are fixed.
         """
-        line = Line2D(x, y, **style)
+        line = Line2D([], [], **style)
         if style.get("clip_on", True):
             line.set_clip_path(self.clips[axes])
+            self.clipped[axes].append(line)
         axes.add_artist(line)
+        return line
 
-    def _marker(self, axes: Any, epoch: int) -> None:
-        """A vertical line at `epoch` across `axes`."""
-        self._add(axes, [epoch, epoch], [0.0, 1.0], color="0.2", lw=1.0, transform=axes.get_xaxis_transform())
+    def _new_clips(self, *axes: Any) -> None:
+        """Clips the changing artists of `axes` by new paths of their frames.
+
+        Agg keeps the mask of the last clip path it drew through, knows paths by
+        identity, and renders the mask in the snapping of the first artist that
+        uses it. A new path per drawing makes Agg render it again, so a frame's
+        pixels do not depend on what was drawn before it (an earlier frame, or only
+        planes while training runs). The paths before stay alive until the next
+        ones are made, so a new path never takes an old one's place in memory.
+        """
+        for one in axes:
+            self.kept_clips[one] = self.clips[one]
+            self.clips[one] = TransformedPatchPath(one.patch)
+            for line in self.clipped[one]:
+                line.set_clip_path(self.clips[one])
+
+    def _changing_artists(self) -> None:
+        """The artists each frame sets and draws; made after the background, which leaves them out."""
+        ax, line = self.ax, self._line
+        self.contour = line(ax, color=CONTOUR_COLOR, lw=1.1, ls=_CONTOUR_STYLE, zorder=_CONTOUR_Z)
+        self.mesh = line(ax, color=MANIFOLD_COLOR, lw=0.8, zorder=_MESH_Z)
+        self.pushes = line(ax, color=PUSH_COLOR, lw=1.3, zorder=_PUSH_Z)
+        self.generated = line(ax, ls="", marker="o", ms=4.2, zorder=_GENERATED_Z, **_GENERATED_STYLE)
+        self.edges = {
+            name: line(ax, ls="", marker=marker, ms=7.0, clip_on=False, zorder=_EDGE_Z, **_GENERATED_STYLE)
+            for name, marker in EDGES.items()
+        }
+        if self.losses:
+            losses = self.loss_axes
+            self.d_curve = line(losses, color=D_LOSS_COLOR, lw=1.2)
+            self.g_curve = line(losses, color=G_LOSS_COLOR, lw=1.2)
+            self.loss_marker = line(losses, color="0.2", lw=1.0, transform=losses.get_xaxis_transform())
+            if self.quality_axes is not None:
+                quality = self.quality_axes
+                self.quality_curve = line(quality, color="0.15", lw=1.2)
+                self.quality_point = line(quality, ls="", marker="o", ms=4, color="0.15")
+                self.quality_marker = line(quality, color="0.2", lw=1.0, transform=quality.get_xaxis_transform())
 
     def draw(self, frame: int) -> Image.Image:
         """The frame, an RGB image."""
-        scene, renderer, ax = self.scene, self.renderer, self.ax
         self.canvas.restore_region(self.background)
+        self.draw_plane(frame)
+        self.draw_panel(frame)
+        return self.image()
+
+    def image(self) -> Image.Image:
+        """What the canvas holds now, an RGB image."""
+        width, height = self.canvas.get_width_height()
+        return Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+
+    def draw_plane(self, frame: int) -> None:
+        """Draws the plane of a frame on the canvas: its layers, the points, and the labels above it.
+
+        It needs only the frame's snapshot, and touches no pixel of the panel.
+        """
+        scene, renderer = self.scene, self.renderer
+        self._new_clips(self.ax)
+        drawn: list[Line2D] = []
         if self.heatmap:
             assert scene.views is not None
             self.paint(renderer, scene.views.verdict[frame])
-            self._add(
-                ax, *_broken(scene.boundary(frame)), color=CONTOUR_COLOR, lw=1.1, ls=_CONTOUR_STYLE, zorder=_CONTOUR_Z
-            )
+            self.contour.set_data(*_broken(scene.boundary(frame)))
+            drawn.append(self.contour)
         if self.manifold:
             assert scene.views is not None
             # Every other sample along a line is as smooth at this size, and half the drawing.
-            self._add(ax, *_broken(scene.views.manifold[frame][:, ::2]), color=MANIFOLD_COLOR, lw=0.8, zorder=_MESH_Z)
+            self.mesh.set_data(*_broken(scene.views.manifold[frame][:, ::2]))
+            drawn.append(self.mesh)
         if self.gradients:
-            self._add(ax, *_broken(scene.arrows(frame)), color=PUSH_COLOR, lw=1.3, zorder=_PUSH_Z)
+            self.pushes.set_data(*_broken(scene.arrows(frame)))
+            drawn.append(self.pushes)
         inside, _ = scene.inside(frame)
-        self._add(ax, inside[:, 0], inside[:, 1], ls="", marker="o", ms=4.2, zorder=_GENERATED_Z, **_GENERATED_STYLE)
+        self.generated.set_data(inside[:, 0], inside[:, 1])
+        drawn.append(self.generated)
         for name, marked in scene.beyond(frame).items():
             if len(marked):
-                self._add(
-                    ax,
-                    marked[:, 0],
-                    marked[:, 1],
-                    ls="",
-                    marker=EDGES[name],
-                    ms=7.0,
-                    clip_on=False,
-                    zorder=_EDGE_Z,
-                    **_GENERATED_STYLE,
-                )
-        epoch = scene.epochs[frame]
-        if self.losses:
-            self._add_losses(frame, epoch)
-        artists = sorted([*self.statics, *self.camera.snap()], key=lambda artist: artist.get_zorder())
-        for artist in artists:
+                self.edges[name].set_data(marked[:, 0], marked[:, 1])
+                drawn.append(self.edges[name])
+        for artist in sorted([*self.statics, *drawn], key=lambda artist: artist.get_zorder()):
             artist.draw(renderer)
         top = _HEIGHT - 0.12
         plane_left = _PLANE[0]
-        self.labels.draw(renderer, f"epoch {epoch}", plane_left, top, size=13, bold=True)
+        self.labels.draw(renderer, f"epoch {scene.epochs[frame]}", plane_left, top, size=13, bold=True)
         outside = scene.outside_count(frame)
         if outside:
             total = len(scene.points[frame])
             text = f"{outside} of {total} generated points are beyond the edges (◂ ▸ ▴ ▾)"
             self.labels.draw(renderer, text, plane_left, top - 0.25, size=9, color=OUTSIDE_COLOR)
-        if self.quality_axes is not None and scene.quality is not None:
+
+    def draw_panel(self, frame: int) -> None:
+        """Draws the panel of a frame on the canvas: the losses and the quality up to its epoch, and markers at it.
+
+        It touches no pixel of the plane.
+        """
+        if not self.losses:
+            return
+        scene, renderer, epoch = self.scene, self.renderer, self.scene.epochs[frame]
+        self._new_clips(*(axes for axes in (self.loss_axes, self.quality_axes) if axes is not None))
+        drawn: list[Line2D] = []
+        if scene.losses is not None:
+            count = scene.losses_until(epoch)
+            x, d_loss, g_loss = scene.losses
+            self.d_curve.set_data(x[:count], d_loss[:count])
+            self.g_curve.set_data(x[:count], g_loss[:count])
+            drawn += [self.d_curve, self.g_curve]
+        self.loss_marker.set_data([epoch, epoch], [0.0, 1.0])
+        drawn.append(self.loss_marker)
+        quality = self.quality_axes is not None and scene.quality is not None
+        if quality:
+            assert scene.quality is not None
+            series = scene.quality[1]
+            self.quality_curve.set_data(np.asarray(scene.epochs[: frame + 1], dtype=float), series[: frame + 1])
+            self.quality_point.set_data([epoch], [series[frame]])
+            self.quality_marker.set_data([epoch, epoch], [0.0, 1.0])
+            drawn += [self.quality_curve, self.quality_point, self.quality_marker]
+        for artist in sorted(drawn, key=lambda artist: artist.get_zorder()):
+            artist.draw(renderer)
+        if quality:
+            assert scene.quality is not None
             # The current value, in the plot's top right corner, which a falling curve leaves free.
             value = f"{scene.quality[1][frame]:.3g}"
             top = _PLANE[1] + 1.05 - 0.05
             self.labels.draw(renderer, value, self.width - _RIGHT - 0.06, top, size=9, anchor="right")
-        width, height = self.canvas.get_width_height()
-        return Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
-
-    def _add_losses(self, frame: int, epoch: int) -> None:
-        """The loss panel's lines of a frame: the curves up to its epoch and a marker at it."""
-        scene, losses = self.scene, self.loss_axes
-        if scene.losses is not None:
-            count = scene.losses_until(epoch)
-            x, d_loss, g_loss = scene.losses
-            self._add(losses, x[:count], d_loss[:count], color=D_LOSS_COLOR, lw=1.2)
-            self._add(losses, x[:count], g_loss[:count], color=G_LOSS_COLOR, lw=1.2)
-        self._marker(losses, epoch)
-        if self.quality_axes is not None and scene.quality is not None:
-            series = scene.quality[1]
-            epochs = np.asarray(scene.epochs[: frame + 1], dtype=float)
-            self._add(self.quality_axes, epochs, series[: frame + 1], color="0.15", lw=1.2)
-            self._add(self.quality_axes, [epoch], [series[frame]], ls="", marker="o", ms=4, color="0.15")
-            self._marker(self.quality_axes, epoch)
 
 
 class _HeatmapPainter:

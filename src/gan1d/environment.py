@@ -21,6 +21,7 @@ __all__ = [
     "default_backend",
     "enable_compilation_cache",
     "import_backend",
+    "program_folder",
     "seed_everything",
     "start_backend",
 ]
@@ -111,6 +112,10 @@ def _room_for_cache(folder: Path) -> bool:
         return False
 
 
+# Where `enable_compilation_cache` keeps traced training loops, once it is called.
+_PROGRAMS: dict[str, Path | None] = {"folder": None}
+
+
 def enable_compilation_cache() -> Path | None:
     """Keeps compiled programs on disk, so a second run skips most compiling.
 
@@ -122,6 +127,7 @@ def enable_compilation_cache() -> Path | None:
     does, else `$XDG_CACHE_HOME/gan1d/tensorflow` where it has room (256 MB free,
     no file size limit: XLA stops the training when it cannot write an entry). TensorFlow reads its flags
     once, when it is imported, so call this before anything imports TensorFlow.
+    Traced training loops are kept beside the compiled programs (`program_folder`).
 
     Returns:
         The cache folder, or None where none could be set: another backend,
@@ -132,6 +138,7 @@ def enable_compilation_cache() -> Path | None:
         flags = os.environ.get("TF_XLA_FLAGS", "")
         named = re.search(r"--tf_xla_persistent_cache_directory=(\S+)", flags)
         if named:
+            _PROGRAMS["folder"] = Path(named.group(1)) / "gan1d-programs"
             return Path(named.group(1))
         if "tensorflow" in sys.modules:
             return None
@@ -139,6 +146,7 @@ def enable_compilation_cache() -> Path | None:
         if not _room_for_cache(folder):
             return None
         os.environ["TF_XLA_FLAGS"] = f"{flags} --tf_xla_persistent_cache_directory={folder}".strip()
+        _PROGRAMS["folder"] = folder / "gan1d-programs"
         return folder
     if backend != "jax":
         return None
@@ -146,9 +154,23 @@ def enable_compilation_cache() -> Path | None:
 
     jax_folder = os.environ.get("JAX_COMPILATION_CACHE_DIR") or str(_cache_home() / "jax")
     jax.config.update("jax_compilation_cache_dir", jax_folder)
-    # The training loop takes about a second to compile; tiny programs are not worth a file.
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+    # Every program, the tiny ones too: building the networks, initialising their
+    # weights and generating points eagerly compile dozens of one-operation programs
+    # (about a second and a half in all, each 20 to 50 ms), which read back in a few ms each.
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    # In a folder of its own inside JAX's, which evicts only its own "*-cache" files.
+    _PROGRAMS["folder"] = Path(jax_folder) / "gan1d-programs"
     return Path(jax_folder)
+
+
+def program_folder() -> Path | None:
+    """Where traced training loops are kept as files, so a run need not trace its loop again.
+
+    Set by `enable_compilation_cache` (`gan1d-programs` in the compilation
+    cache's folder; see `gan1d.core.stored_programs`); None before, and where no
+    compilation cache could be set.
+    """
+    return _PROGRAMS["folder"]
 
 
 def import_backend() -> str:

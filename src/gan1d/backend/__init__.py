@@ -14,6 +14,9 @@ Each backend module provides the same names:
   update by the Keras optimizer, on values, returning `(weights, optimizer_values)`
   like `Optimizer.stateless_apply` (which TensorFlow's optimizers refuse).
 - `compile_function(fn)`: compiles a function of tensors (`jax.jit`, `tf.function`).
+- `export_function(fn, args)` and `load_function(program, args)`: `fn` traced once and
+  kept as bytes, and those bytes compiled again without tracing (`jax.export`); None
+  where the backend keeps no programs.
 - `vectorize(fn)`: maps `fn(state, ...)` over a batch of states in one computation
   (`jax.vmap`), or None where the backend cannot.
 - `updates_are_pure(optimizer, variables)`: whether `apply_gradients` touches no
@@ -35,7 +38,9 @@ match keras.backend.backend():
         from gan1d.backend.jax import (
             apply_gradients,
             compile_function,
+            export_function,
             from_keras,
+            load_function,
             random_normal,
             random_randint,
             random_uniform,
@@ -48,7 +53,9 @@ match keras.backend.backend():
         from gan1d.backend.tensorflow import (
             apply_gradients,
             compile_function,
+            export_function,
             from_keras,
+            load_function,
             random_normal,
             random_randint,
             random_uniform,
@@ -63,7 +70,9 @@ match keras.backend.backend():
 __all__ = [
     "apply_gradients",
     "compile_function",
+    "export_function",
     "from_keras",
+    "load_function",
     "random_normal",
     "random_randint",
     "random_uniform",

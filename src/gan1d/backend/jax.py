@@ -29,7 +29,8 @@ def keep_tensorflow_out() -> None:
     """
     if "tensorflow" in sys.modules:
         return
-    sys.modules["tensorflow"] = None  # type: ignore[assignment]  (Python's "not importable" marker)
+    # None in sys.modules is Python's "cannot be imported" marker.
+    sys.modules["tensorflow"] = None  # type: ignore[assignment]
     try:
         keras.saving.serialize_keras_object(keras.initializers.Zeros())
     finally:
@@ -63,6 +64,63 @@ def apply_gradients(
 
 def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
     return jax.jit(fn)
+
+
+def _export_function(fn: Callable[..., Any], args: Sequence[Any]) -> tuple[Callable[..., Any], bytes]:
+    """`fn` traced once for arguments shaped like `args` (`jax.export`).
+
+    Returns:
+        The compiled function, and the traced program as bytes, which
+        `load_function` turns back into it without running `fn`'s Python.
+    """
+    _serializable(args)
+    shapes = jax.tree.map(lambda value: jax.ShapeDtypeStruct(value.shape, value.dtype), tuple(args))
+    exported = jax.export.export(jax.jit(fn))(*shapes)
+    return jax.jit(exported.call), bytes(exported.serialize())
+
+
+def _load_function(program: bytes, args: Sequence[Any]) -> Callable[..., Any]:
+    """The compiled function `export_function` returned with `program`, for arguments shaped like `args`.
+
+    Raises:
+        ValueError: Where `program` is not a program for such arguments on this platform.
+    """
+    _serializable(args)
+    exported = jax.export.deserialize(bytearray(program))
+    # What `Exported.call` takes: the positional arguments and no keywords.
+    leaves, structure = jax.tree.flatten((tuple(args), {}))
+    if str(exported.in_tree) != str(structure) or jax.default_backend() not in exported.platforms:
+        raise ValueError("the stored program takes other arguments, or runs elsewhere")
+    if [(a.shape, a.dtype) for a in exported.in_avals] != [(tuple(x.shape), x.dtype) for x in leaves]:
+        raise ValueError("the stored program takes arguments of other shapes")
+    return jax.jit(exported.call)
+
+
+# Named tuples registered with `jax.export`, which refuses to register one twice.
+_NAMED_TUPLES: set[type] = set()
+
+
+def _serializable(tree: Any) -> None:
+    """Registers the named tuples in `tree` (a `GANState`, say) for `jax.export`, under their qualified names.
+
+    A program's results are expected to use only the named tuples of its arguments.
+    """
+    if isinstance(tree, dict):
+        for value in tree.values():
+            _serializable(value)
+    elif isinstance(tree, list | tuple):
+        kind = type(tree)
+        if isinstance(tree, tuple) and hasattr(kind, "_fields") and kind not in _NAMED_TUPLES:
+            jax.export.register_namedtuple_serialization(kind, serialized_name=f"{kind.__module__}.{kind.__qualname__}")
+            _NAMED_TUPLES.add(kind)
+        for value in tree:
+            _serializable(value)
+
+
+export_function: Callable[[Callable[..., Any], Sequence[Any]], tuple[Callable[..., Any], bytes]] | None = (
+    _export_function
+)
+load_function: Callable[[bytes, Sequence[Any]], Callable[..., Any]] | None = _load_function
 
 
 def _vectorize(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import io
+import json
+import tarfile
+import tempfile
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import keras
@@ -65,6 +70,119 @@ def compile_function(fn: Callable[..., Any]) -> Callable[..., Any]:
 # TensorFlow cannot map the loop over a batch of states in one computation, so
 # copies of a GAN train one after another.
 vectorize = None
+
+
+# ----- traced functions kept as bytes: a SavedModel ---------------------------------
+#
+# A SavedModel keeps a traced `tf.function`'s graph: loading it back (a third of a
+# second for the training loop) skips tracing it (over a second). Its function takes
+# and returns flat lists of tensors, so the structure of the results is kept beside
+# it. The run that saves it runs it loaded too: the saving traces it in a context of
+# its own, and tracing it again to run it would cost what loading saves. XLA's
+# persistent cache knows a program by the names TensorFlow numbers its functions
+# with, per process, so the first run to load the graph compiles it once more, and
+# the runs after it find that program.
+
+
+def _export_function(fn: Callable[..., Any], args: Sequence[Any]) -> tuple[Callable[..., Any], bytes]:
+    """`fn` traced once for arguments shaped like `args`: the compiled function, and a SavedModel of it as bytes."""
+    template = tuple(args)
+    specs = [tf.TensorSpec(value.shape, value.dtype) for value in tf.nest.flatten(template)]
+    results: list[Any] = []
+
+    def flat(*values: Any) -> list[Any]:
+        result = fn(*tf.nest.pack_sequence_as(template, list(values)))
+        results.append(result)
+        return list(tf.nest.flatten(result))
+
+    module = tf.Module()
+    # Traced once, by the saving itself.
+    module.run = tf.function(flat, input_signature=specs, jit_compile=True, autograph=False)
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="gan1d-saved-") as folder:
+        tf.saved_model.save(module, folder)
+        with tarfile.open(fileobj=buffer, mode="w") as archive:
+            archive.add(folder, arcname="model")
+        loaded = tf.saved_model.load(folder)
+    structure = _structure(results[-1])
+    header = json.dumps(structure).encode()
+    program = len(header).to_bytes(8, "little") + header + buffer.getvalue()
+    return _structured(loaded.run, structure, template), program
+
+
+def _load_function(program: bytes, args: Sequence[Any]) -> Callable[..., Any]:
+    """The compiled function `export_function` returned with `program`, for arguments shaped like `args`.
+
+    Raises:
+        ValueError: Where `program` is not a program for such arguments.
+    """
+    size = int.from_bytes(program[:8], "little")
+    structure = json.loads(program[8 : 8 + size])
+    with tempfile.TemporaryDirectory(prefix="gan1d-saved-") as folder:
+        with tarfile.open(fileobj=io.BytesIO(program[8 + size :])) as archive:
+            archive.extractall(folder, filter="data")
+        loaded = tf.saved_model.load(str(Path(folder) / "model"))
+    template = tuple(args)
+    specs, _ = loaded.run.concrete_functions[0].structured_input_signature
+    values = tf.nest.flatten(template)
+    if [(tuple(s.shape), s.dtype) for s in specs] != [(tuple(v.shape), v.dtype) for v in values]:
+        raise ValueError("the stored program takes arguments of other shapes")
+    return _structured(loaded.run, structure, template)
+
+
+def _structured(flat: Callable[..., Any], structure: Any, template: tuple[Any, ...]) -> Callable[..., Any]:
+    """A function of flat tensors as one of `template`'s structure, returning `structure`'s."""
+    named = _named_tuples(template)
+
+    def call(*args: Any) -> Any:
+        return _rebuild(structure, iter(flat(*tf.nest.flatten(args))), named)
+
+    return call
+
+
+def _structure(tree: Any) -> Any:
+    """The nesting of a result as JSON: lists, tuples, named tuples (by name) and dicts; None for a tensor."""
+    if isinstance(tree, dict):
+        return {"dict": [[key, _structure(tree[key])] for key in sorted(tree)]}
+    if isinstance(tree, tuple) and hasattr(type(tree), "_fields"):
+        return {"named": type(tree).__qualname__, "items": [_structure(value) for value in tree]}
+    if isinstance(tree, list | tuple):
+        return {type(tree).__name__: [_structure(value) for value in tree]}
+    return None
+
+
+def _rebuild(structure: Any, leaves: Any, named: dict[str, type]) -> Any:
+    if structure is None:
+        return next(leaves)
+    if "dict" in structure:
+        return {key: _rebuild(value, leaves, named) for key, value in structure["dict"]}
+    if "named" in structure:
+        items = [_rebuild(value, leaves, named) for value in structure["items"]]
+        kind = named.get(structure["named"])
+        return kind(*items) if kind is not None else tuple(items)
+    ((kind, items),) = structure.items()
+    values = [_rebuild(value, leaves, named) for value in items]
+    return values if kind == "list" else tuple(values)
+
+
+def _named_tuples(tree: Any) -> dict[str, type]:
+    """The named tuple classes in `tree`, by name: a result is rebuilt with its arguments' own classes."""
+    found: dict[str, type] = {}
+    if isinstance(tree, dict):
+        for value in tree.values():
+            found.update(_named_tuples(value))
+    elif isinstance(tree, list | tuple):
+        if isinstance(tree, tuple) and hasattr(type(tree), "_fields"):
+            found[type(tree).__qualname__] = type(tree)
+        for value in tree:
+            found.update(_named_tuples(value))
+    return found
+
+
+export_function: Callable[[Callable[..., Any], Sequence[Any]], tuple[Callable[..., Any], bytes]] | None = (
+    _export_function
+)
+load_function: Callable[[bytes, Sequence[Any]], Callable[..., Any]] | None = _load_function
 
 
 # ----- random draws ------------------------------------------------------------

@@ -11,6 +11,8 @@ keeps the last good state and does nothing more.
 (any optimizer under JAX, plain Adam under TensorFlow) a compiled program is a pure
 function of the state, so every GAN with the same networks, optimizers, loss and
 target shares one: a second `train()` of the same configuration compiles nothing.
+Where programs are kept on disk (`gan1d.core.stored_programs`), a loop described by
+Keras's and gan1d's own classes is found there by its signature, untraced.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from keras import ops
 
 from gan1d import backend
 from gan1d.core.capture import snapshot
+from gan1d.core.stored_programs import stored_program
+from gan1d.environment import program_folder
 
 if TYPE_CHECKING:
     from gan1d.core.gan import GAN, GANState
@@ -83,10 +87,17 @@ class Programs:
                 target=target,
             )
 
-        compiled = backend.compile_function(
-            backend.vectorize(run) if self.batched and backend.vectorize is not None else run
-        )
+        loop = backend.vectorize(run) if self.batched and backend.vectorize is not None else run
+        compiled: Callable[..., Any] | None = None
+        signature = None
+        if program_folder() is not None:
+            signature = _signature(gan, target)
+            if _described_by_keras_and_gan1d(gan, target, signature):
+                compiled = stored_program(loop, {"loop": json.loads(signature), "shape": list(shape)})
+        if compiled is None:
+            compiled = backend.compile_function(loop)
         entries.append(_Loop(self.identity, gan, target, compiled))
+        entries[-1].signature = signature
         while sum(map(len, _LOOPS.values())) > _MAX_LOOPS:
             oldest = min((e.created, shape) for shape, es in _LOOPS.items() for e in es)[1]
             _LOOPS[oldest].pop(0)
@@ -146,6 +157,33 @@ def _signature(gan: GAN, target: Target) -> Any:
     except Exception:  # noqa: BLE001  (anything that cannot describe itself is compiled for itself)
         return by_identity
     return by_identity if "<object " in text else text
+
+
+def _described_by_keras_and_gan1d(gan: GAN, target: Target, signature: Any) -> bool:
+    """Whether a signature pins the program down across processes.
+
+    It does where every class and function it names is Keras's or gan1d's (whose
+    code is versioned) and the target is drawn by gan1d's own code, not a Python
+    function of the user's.
+    """
+    if not isinstance(signature, str) or _is_identity(signature):
+        return False
+    if type(gan).__module__ != "gan1d.core.gan" or not type(target).__module__.startswith("gan1d."):
+        return False
+    if "callable" in target.describe():
+        return False
+
+    def own(node: Any) -> bool:
+        if isinstance(node, dict):
+            module = node.get("module")
+            if isinstance(module, str) and module.split(".")[0] not in ("keras", "gan1d"):
+                return False
+            return all(own(value) for value in node.values())
+        if isinstance(node, list):
+            return all(own(value) for value in node)
+        return True
+
+    return own(json.loads(signature))
 
 
 def _unnamed(serialized: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The animation drawn by a second process: the same file, stopped cleanly, drawn here when it fails."""
+"""The animation drawn by a second process, whole or while the run trains: the same file, stopped cleanly, drawn here when it fails."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gan1d.core.views import CAPTURED
 from gan1d.pictures import rendering
 from gan1d.pictures.animation import write_animation
 from gan1d.pictures.scene import Scene
+from support.pictures import CURVE, REAL, snapshots, views
 
 
 def scene(frames: int = rendering.MIN_FRAMES) -> Scene:
@@ -47,6 +49,54 @@ def test_the_animation_drawn_apart_is_the_one_drawn_here(tmp_path):
     assert leftovers(tmp_path) == []
 
 
+def live(drawn: Scene, **options) -> rendering.LiveRendering:
+    """A drawing started before its snapshots, sent one by one as a run would."""
+    assert drawn.views is not None
+    drawing = rendering.start_live(
+        frames=len(drawn),
+        real=drawn.real,
+        curve=drawn.curve,
+        plane=drawn.views.plane,
+        show=drawn.show,
+        quality=None if drawn.quality is None else drawn.quality[0],
+        **options,
+    )
+    assert drawing is not None
+    for i, (epoch, points) in enumerate(zip(drawn.epochs, drawn.points, strict=True)):
+        drawing.add(epoch, {"points": points, **{name: getattr(drawn.views, name)[i] for name in CAPTURED}})
+    return drawing
+
+
+def layered(frames: int = rendering.MIN_FRAMES) -> Scene:
+    snaps = snapshots(frames)
+    rng = np.random.default_rng(2)
+    history = {"d_loss": rng.random(20 * frames).tolist(), "g_loss": rng.random(20 * frames).tolist()}
+    return Scene.build(
+        snaps, REAL, views=views(snaps), history=history, curve=CURVE, quality=("x w1", rng.random(frames)), show="all"
+    )
+
+
+def test_an_animation_drawn_while_its_snapshots_arrive_is_the_one_drawn_here(tmp_path):
+    drawn = layered()
+    written = live(drawn, dpi=30).finish(drawn, tmp_path / "live.gif", dpi=30).wait()
+    here = write_animation(drawn, tmp_path / "here.gif", dpi=30)
+    assert written.read_bytes() == here.read_bytes()
+    assert leftovers(tmp_path) == []
+
+
+def test_a_live_drawing_cancelled_leaves_nothing(tmp_path):
+    drawing = live(layered(), dpi=30)
+    drawing.cancel()
+    assert drawing.process.returncode is not None
+    assert list(tmp_path.iterdir()) == []
+    assert (
+        rendering.start_live(
+            frames=rendering.MIN_FRAMES - 1, real=REAL, curve=None, plane=((0, 1), (0, 1)), show=(), quality=None
+        )
+        is None
+    )
+
+
 def test_short_animations_are_left_to_the_caller(tmp_path):
     assert rendering.start(scene(rendering.MIN_FRAMES - 1), tmp_path / "short.gif") is None
 
@@ -66,8 +116,8 @@ def test_cancel_stops_the_drawing_and_leaves_nothing(tmp_path):
 def test_a_failed_drawing_is_done_here(tmp_path, monkeypatch):
     send = rendering._send
 
-    def cut_short(process, message):
-        send(process, message[: len(message) // 2])  # the other process cannot read the scene
+    def cut_short(process, message, *rest):
+        send(process, message[: len(message) // 2], *rest)  # the other process cannot read the scene
 
     monkeypatch.setattr(rendering, "_send", cut_short)
     drawing = rendering.start(scene(), tmp_path / "fallback.gif", dpi=30)
@@ -85,7 +135,7 @@ def test_no_interpreter_means_drawing_here(tmp_path, monkeypatch):
 def test_the_drawing_stops_when_its_parent_dies(tmp_path):
     script = (
         "import json, os, sys\n"
-        "sys.path.insert(0, sys.argv[1])\n"
+        "sys.path[:0] = [sys.argv[1], os.path.dirname(sys.argv[1])]\n"
         "import test_rendering as t\n"
         "from gan1d.pictures import rendering\n"
         "from pathlib import Path\n"
@@ -135,5 +185,7 @@ def test_a_run_folder_gets_the_animation_drawn_apart(tmp_path, frames):
 
     with Image.open(gif) as image:
         assert image.n_frames >= frames
+    # Drawn while the run trained, frame by frame: the animation drawn from the finished run.
+    assert gif.read_bytes() == result.animate(tmp_path / "after.gif").read_bytes()
     assert json.loads((tmp_path / "run" / "metrics.json").read_text())["files"] == "complete"
     assert leftovers(tmp_path / "run") == []

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,13 +31,16 @@ from gan1d.pictures.scene import Scene
 from gan1d.pictures.style import Curve, PathArg
 
 if TYPE_CHECKING:
+    from PIL import Image
+
     from gan1d.core.views import Views
     from gan1d.data.distribution import Bounds
 
-__all__ = ["AnimationFile", "animate", "still", "write_animation", "write_still"]
+__all__ = ["AnimationFile", "animate", "still", "write_animation", "write_frames", "write_still"]
 
 # The last frame is held this long, so the end can be seen before the loop restarts.
 HOLD_SECONDS = 2.0
+FPS = 25
 
 
 class AnimationFile(type(Path())):  # type: ignore[misc]
@@ -66,7 +69,7 @@ def animate(
     show: str | Sequence[str] | None = None,
     curve: Curve | None = None,
     bounds: Bounds | None = None,
-    fps: int = 25,
+    fps: int = FPS,
     dpi: int = DPI,
     hold: float = HOLD_SECONDS,
 ) -> AnimationFile:
@@ -108,7 +111,7 @@ def animate(
 
 
 def write_animation(
-    scene: Scene, path: PathArg, *, fps: int = 25, dpi: int = DPI, hold: float = HOLD_SECONDS
+    scene: Scene, path: PathArg, *, fps: int = FPS, dpi: int = DPI, hold: float = HOLD_SECONDS
 ) -> AnimationFile:
     """Writes a scene's frames as a ".gif" or ".mp4" (see `animate` for the arguments).
 
@@ -121,13 +124,17 @@ def write_animation(
     if hold < 0:
         raise Gan1dError(f"hold must be 0 seconds or more, got {hold}")
     frames = Frames(scene, dpi)
-    rendered = (frames.draw(i) for i in range(len(scene)))
-    with atomic_path(final) as tmp:
-        if final.suffix.lower() == ".gif":
+    return write_frames((frames.draw(i) for i in range(len(scene))), final, fps=fps, hold=hold)
+
+
+def write_frames(rendered: Iterator[Image.Image], path: Path, *, fps: int, hold: float) -> AnimationFile:
+    """Writes drawn RGB frames as the ".gif" or ".mp4" `path` names, whole or not at all."""
+    with atomic_path(path) as tmp:
+        if path.suffix.lower() == ".gif":
             write_gif(rendered, tmp, fps, hold)
         else:
             write_mp4(rendered, tmp, fps, hold)
-    return AnimationFile(final)
+    return AnimationFile(path)
 
 
 def _check_animation_path(path: PathArg) -> Path:

@@ -288,12 +288,17 @@ class Frames:
         width, height = self.canvas.get_width_height()
         return Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
 
-    def draw_plane(self, frame: int) -> None:
+    def draw_plane(self, frame: int, scene: Scene | None = None) -> None:
         """Draws the plane of a frame on the canvas: its layers, the points, and the labels above it.
 
         It needs only the frame's snapshot, and touches no pixel of the panel.
+
+        Args:
+            frame: The frame's index in `scene`.
+            scene: The scene it belongs to, by default the figure's; another must
+                have the figure's view, real points, curve, layers and grid.
         """
-        scene, renderer = self.scene, self.renderer
+        scene, renderer = scene or self.scene, self.renderer
         self._new_clips(self.ax)
         drawn: list[Line2D] = []
         if self.heatmap:

@@ -23,7 +23,12 @@ from gan1d.pictures.report import notebook_view, write_report
 from gan1d.pictures.scene import Scene
 from gan1d.run.config import TrainConfig
 
-__all__ = ["TrainResult", "quality", "quality_curves"]
+__all__ = ["QUALITY_SHOWN", "REAL_POINTS", "TrainResult", "quality", "quality_curves"]
+
+# The run's pictures draw this many real points, drawn with the run's seed.
+REAL_POINTS = 100
+# The quality number the animation draws under the losses.
+QUALITY_SHOWN = "energy_distance"
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -100,10 +105,10 @@ class TrainResult:
         if not self.snapshots:
             raise Gan1dError("this run kept no snapshots (snapshot_every=0), so there is nothing to animate")
         distribution = self.distribution
-        names = [name for name in ("energy_distance",) if name in self.quality]
+        names = [name for name in (QUALITY_SHOWN,) if name in self.quality]
         scene = Scene.build(
             self.snapshots,
-            distribution.sample(100, seed=self.config.seed) if real_points is None else real_points,
+            distribution.sample(REAL_POINTS, seed=self.config.seed) if real_points is None else real_points,
             views=self.views,
             history=self.history if self.history.get("d_loss") else None,
             quality=(names[0].replace("_", " "), self.quality[names[0]]) if names else None,

@@ -13,7 +13,7 @@ import json
 import os
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +23,19 @@ import numpy as np
 from gan1d.core.callbacks import SnapshotCallback
 from gan1d.core.gan import GAN
 from gan1d.core.layers import UniformX
-from gan1d.core.views import Views
+from gan1d.core.views import CAPTURED, Views
 from gan1d.data.distribution import Target
 from gan1d.data.metrics import METRIC_POINTS, METRIC_SEED, judge
 from gan1d.data.targets import target as make_target
 from gan1d.errors import Gan1dError, RunInterrupted, TrainingDiverged
+from gan1d.pictures.rendering import LiveRendering
 from gan1d.run.build import build_gan
 from gan1d.run.config import TrainConfig
 from gan1d.run.folder import RunFolder, check_outputs
 from gan1d.run.load import load_run
 from gan1d.run.result import TrainResult, quality, quality_curves
 from gan1d.run.signals import SignalGuard
-from gan1d.run.write import write_run
+from gan1d.run.write import start_animation, write_run
 
 __all__ = ["resume", "train"]
 
@@ -88,8 +89,15 @@ def train(
         check_outputs(config, out_dir)
         folder = RunFolder.claim(out_dir, overwrite=overwrite)
     try:
-        gan = build_gan(config, distribution=distribution)
-        result = _train_and_write(gan, config, distribution, folder, callbacks)
+        # Started first: the drawing process starts up while the GAN is built.
+        drawing = start_animation(config, distribution) if folder is not None else None
+        try:
+            gan = build_gan(config, distribution=distribution)
+        except BaseException:
+            if drawing is not None:
+                drawing.cancel()
+            raise
+        result = _train_and_write(gan, config, distribution, folder, callbacks, drawing=drawing)
     except BaseException:
         if folder is not None and folder is not out_dir:
             folder.release(discard_if_empty=True)
@@ -134,6 +142,19 @@ def resume(run_dir: str | os.PathLike[str] | RunFolder, callbacks: Sequence[Any]
             folder.release()
 
 
+class _DrawnSnapshots(SnapshotCallback):
+    """A `SnapshotCallback` that also sends each snapshot with its layers to the animation drawn meanwhile."""
+
+    def __init__(self, *args: Any, drawing: LiveRendering, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.drawing = drawing
+
+    def record(self, epoch: int, captured: Mapping[str, Any]) -> None:
+        super().record(epoch, captured)
+        if all(name in captured for name in CAPTURED):
+            self.drawing.add(epoch, captured)
+
+
 def _generator_kind(gan: GAN) -> str:
     """`"graph"` for a generator that draws x uniformly over the domain, else `"plain"`."""
     return "graph" if any(isinstance(layer, UniformX) for layer in gan.generator.layers) else "plain"
@@ -176,15 +197,21 @@ def _train_and_write(
     *,
     start: tuple[dict[str, list[float]], list[tuple[int, np.ndarray]], list[tuple[int, float, float]]] | None = None,
     views_before: Views | None = None,
+    drawing: LiveRendering | None = None,
 ) -> TrainResult:
     def stop(_: int) -> None:
         gan.stop_training = True
 
     with SignalGuard(on_stop=stop) as guard:
-        result = _train(gan, config, distribution, folder, callbacks, guard, start, views_before)
+        try:
+            result = _train(gan, config, distribution, folder, callbacks, guard, start, views_before, drawing)
+        except BaseException:
+            if drawing is not None:
+                drawing.cancel()
+            raise
         if folder is not None:
             try:
-                result.artifacts.update(write_run(result, folder, guard))
+                result.artifacts.update(write_run(result, folder, guard, drawing=drawing))
             except KeyboardInterrupt:
                 raise RunInterrupted(
                     dataclasses.replace(result, status="interrupted"), guard.received or signal.SIGINT
@@ -209,13 +236,21 @@ def _train(
     guard: SignalGuard,
     start: tuple[dict[str, list[float]], list[tuple[int, np.ndarray]], list[tuple[int, float, float]]] | None,
     views_before: Views | None,
+    drawing: LiveRendering | None = None,
 ) -> TrainResult:
-    """Trains to the planned epochs (or until stopped) and measures the result; writes nothing."""
+    """Trains to the planned epochs (or until stopped) and measures the result; writes nothing.
+
+    Each snapshot also goes to `drawing`, the animation drawn meanwhile.
+    """
     history_before, snapshots_before, accuracy_before = start or ({"d_loss": [], "g_loss": []}, [], [])
     initial_epoch = len(history_before["d_loss"])
     snapshotter = None
     if config.snapshot_every:
-        snapshotter = SnapshotCallback(config.snapshot_every, config.snapshot_points, seed=config.seed)
+        snapshotter = (
+            SnapshotCallback(config.snapshot_every, config.snapshot_points, seed=config.seed)
+            if drawing is None
+            else _DrawnSnapshots(config.snapshot_every, config.snapshot_points, seed=config.seed, drawing=drawing)
+        )
         snapshotter.snapshots = list(snapshots_before)
         snapshotter.discriminator_accuracy = list(accuracy_before)
         if views_before is not None:  # the layers of the snapshots before, for a run continued

@@ -4,7 +4,8 @@ Every file is written atomically (`gan1d.files`). `metrics.json` says in `files`
 whether every file was written; if a signal or a write error stops the rest, it
 says which file was under way. The pictures share one `Scene` and one draw of the
 real points; a long animation is drawn by a second process meanwhile
-(`gan1d.pictures.rendering`).
+(`gan1d.pictures.rendering`), which `start_animation` starts with the training so
+that it draws each frame's plane as its snapshot comes back.
 """
 
 from __future__ import annotations
@@ -16,22 +17,58 @@ from typing import Any
 
 import numpy as np
 
+from gan1d.core.views import plane
+from gan1d.data.distribution import Target
 from gan1d.errors import RunWriteError
 from gan1d.files import atomic_path, write_csv, write_json
 from gan1d.pictures import rendering, stills
 from gan1d.pictures.animation import write_animation, write_still
+from gan1d.pictures.style import layer_names
+from gan1d.run.config import TrainConfig
 from gan1d.run.folder import RunFolder
-from gan1d.run.result import TrainResult
+from gan1d.run.result import QUALITY_SHOWN, REAL_POINTS, TrainResult
 from gan1d.run.signals import SignalGuard
 
-__all__ = ["write_run"]
+__all__ = ["start_animation", "write_run"]
 
 
-def write_run(result: TrainResult, folder: RunFolder, guard: SignalGuard | None = None) -> dict[str, Path]:
+def start_animation(config: TrainConfig, distribution: Target) -> rendering.LiveRendering | None:
+    """Starts drawing the animation of a run from epoch 0, for its snapshots to be sent as they come.
+
+    Returns:
+        The drawing, for `write_run` to finish; None where the run has no
+        animation or too short a one to draw apart.
+    """
+    if config.animation == "none" or not config.snapshot_every:
+        return None
+    return rendering.start_live(
+        frames=config.epochs // config.snapshot_every + 1,
+        real=distribution.sample(REAL_POINTS, seed=config.seed),
+        curve=distribution.curve(),
+        plane=plane(distribution.bounds),
+        show=layer_names(config.show),
+        quality=QUALITY_SHOWN.replace("_", " "),
+    )
+
+
+def write_run(
+    result: TrainResult,
+    folder: RunFolder,
+    guard: SignalGuard | None = None,
+    *,
+    drawing: rendering.LiveRendering | None = None,
+) -> dict[str, Path]:
     """Writes every file of a finished (or stopped) run; returns name -> path.
 
     The trained models come first, with signals held back until they are on disk
     (`guard`), then the numbers, then the pictures.
+
+    Args:
+        result: The run.
+        folder: Its folder.
+        guard: The run's signal handling, which holds signals while the models are saved.
+        drawing: The animation drawn while the run trained (`start_animation`),
+            finished here with the run's scene, or stopped if there is none.
 
     Raises:
         KeyboardInterrupt: On a signal while the files after the models are written.
@@ -51,8 +88,19 @@ def write_run(result: TrainResult, folder: RunFolder, guard: SignalGuard | None 
         write_json(folder / "metrics.json", metrics)
         written["metrics.json"] = folder / "metrics.json"
 
-    drawing: rendering.Rendering | None = None
+    live, drawn = drawing, None
     try:
+        distribution = result.distribution
+        real = distribution.sample(REAL_POINTS, seed=result.config.seed)
+        scene = result.scene(real_points=real) if result.snapshots else None
+        animation_name = f"training.{result.config.animation}"
+        animated = result.config.animation != "none" and scene is not None
+        if scene is not None and animated:
+            # A long animation is finished by a second process while this one writes the rest, from now on.
+            if live is not None:
+                drawn, live = live.finish(scene, folder / animation_name), None
+            else:
+                drawn = rendering.start(scene, folder / animation_name)
         with guard.deferred() if guard is not None else contextlib.nullcontext():
             with atomic_path(add("gan.keras")) as tmp:
                 result.gan.save(tmp)
@@ -78,14 +126,6 @@ def write_run(result: TrainResult, folder: RunFolder, guard: SignalGuard | None 
         if result.quality:
             write_csv(add("quality.csv"), {**result.quality, "epoch": [int(e) for e in result.quality["epoch"]]})
 
-        distribution = result.distribution
-        real = distribution.sample(100, seed=result.config.seed)
-        scene = result.scene(real_points=real) if result.snapshots else None
-        animation_name = f"training.{result.config.animation}"
-        animated = result.config.animation != "none" and scene is not None
-        if scene is not None and animated:
-            # A long animation is drawn by a second process while this one draws the rest.
-            drawing = rendering.start(scene, folder / animation_name)
         curve = distribution.curve()
         stills.plot_target(real, curve, add("target.png"), title=f"Target: {distribution.describe().get('name')}")
         if result.history["d_loss"]:
@@ -101,12 +141,12 @@ def write_run(result: TrainResult, folder: RunFolder, guard: SignalGuard | None 
             every = "all" if result.views is not None else result.config.show
             write_still(scene.showing_available(every), add("layers.png"))
             if animated:
-                if drawing is None:
+                if drawn is None:
                     write_animation(scene, add(animation_name))
                 else:
                     add(animation_name)
-                    drawing.wait()
-                    drawing = None
+                    drawn.wait()
+                    drawn = None
         # The page shows the run as it will stand once the page itself is written.
         final = {**metrics, "files": "complete"}
         result.write_report(add("report.html"), pictures=written, scene=scene, metrics=final)
@@ -124,8 +164,11 @@ def write_run(result: TrainResult, folder: RunFolder, guard: SignalGuard | None 
         kept = "; the trained model is in gan.keras" if "gan.keras" in written else ""
         raise RunWriteError(f"could not write {folder / under_way}: {reason}{kept}", result) from error
     finally:
-        if drawing is not None:  # the animation drawn apart is not needed any more
-            drawing.cancel()
+        # An animation drawn apart that is not needed any more.
+        if live is not None:
+            live.cancel()
+        if drawn is not None:
+            drawn.cancel()
     metrics["files"] = "complete"
     save_metrics()
     return written

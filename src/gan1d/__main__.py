@@ -1,5 +1,5 @@
 """`python -m gan1d` runs the command line."""
 
-from gan1d.cli import main
+from gan1d.cli import run
 
-raise SystemExit(main())
+run()

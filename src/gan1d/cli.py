@@ -15,10 +15,14 @@ step) or, for a study, some trials did not finish (a rerun tries them again), 74
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import importlib.util
+import logging
+import os
 import re
 import sys
+import threading
 import types
 import typing
 from collections.abc import Sequence
@@ -196,6 +200,26 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
     shown.add_argument(
         "--progress", action="store_true", help="a progress display even when the output is not a terminal"
     )
+
+
+def run() -> NoReturn:
+    """The `gan1d` command: `main`, then the process ends at once.
+
+    When `main` returns every file is written and closed. What a normal exit adds
+    is Python's teardown of Keras's and the frameworks' modules, about half a
+    second that changes nothing on disk, so the process ends without it, once its
+    output is flushed. Where something may still need the teardown (Ray's
+    connection, a thread that is not a daemon), it exits as Python does.
+    """
+    status = main()
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if "ray" in sys.modules or any(t.is_alive() for t in others):
+        raise SystemExit(status)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe: nothing more can be said there
+            stream.flush()
+    logging.shutdown()
+    os._exit(status)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,6 +7,7 @@ installed (`keep_tensorflow_out`).
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -117,10 +118,13 @@ def _serializable(tree: Any) -> None:
             _serializable(value)
 
 
+# `jax.export` serializes with flatbuffers (gan1d's `jax` extra installs it); without
+# it no program is kept.
+_SERIALIZES = importlib.util.find_spec("flatbuffers") is not None
 export_function: Callable[[Callable[..., Any], Sequence[Any]], tuple[Callable[..., Any], bytes]] | None = (
-    _export_function
+    _export_function if _SERIALIZES else None
 )
-load_function: Callable[[bytes, Sequence[Any]], Callable[..., Any]] | None = _load_function
+load_function: Callable[[bytes, Sequence[Any]], Callable[..., Any]] | None = _load_function if _SERIALIZES else None
 
 
 def _vectorize(fn: Callable[..., Any]) -> Callable[..., Any]:

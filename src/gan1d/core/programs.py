@@ -64,6 +64,7 @@ class Programs:
         for entry in entries:
             if entry.identity == self.identity:
                 return entry.compiled
+        mine = None
         if entries:
             mine = _signature(self.gan, self.target)
             for entry in entries:
@@ -89,15 +90,14 @@ class Programs:
 
         loop = backend.vectorize(run) if self.batched and backend.vectorize is not None else run
         compiled: Callable[..., Any] | None = None
-        signature = None
         if program_folder() is not None:
-            signature = _signature(gan, target)
-            if _described_by_keras_and_gan1d(gan, target, signature):
-                compiled = stored_program(loop, {"loop": json.loads(signature), "shape": list(shape)})
+            mine = _signature(gan, target) if mine is None else mine
+            if _described_by_keras_and_gan1d(gan, target, mine):
+                compiled = stored_program(loop, {"loop": json.loads(mine), "shape": list(shape)})
         if compiled is None:
             compiled = backend.compile_function(loop)
         entries.append(_Loop(self.identity, gan, target, compiled))
-        entries[-1].signature = signature
+        entries[-1].signature = mine
         while sum(map(len, _LOOPS.values())) > _MAX_LOOPS:
             oldest = min((e.created, shape) for shape, es in _LOOPS.items() for e in es)[1]
             _LOOPS[oldest].pop(0)

@@ -81,6 +81,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--backends", nargs="+", choices=BACKENDS, default=list(BACKENDS))
     parser.add_argument("--source", type=Path, default=HERE.parent / "src", help="gan1d's source folder")
+    parser.add_argument("--label", help="what the source is, for the report (default: its git commit)")
     parser.add_argument("--repeats", type=int, default=3, help="timed rounds (default: %(default)s)")
     parser.add_argument("--quick", action="store_true", help="200 epochs, no animation, 1 round: a smoke test")
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default: %(default)s)")
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "repeats": args.repeats,
         "quick": args.quick,
-        "source": source_description(args.source),
+        "source": args.label or source_description(args.source),
         "backends": {},
     }
     with tempfile.TemporaryDirectory(prefix="gan1d-latency-") as scratch:

@@ -41,7 +41,7 @@ def test_help_and_version_answer_without_importing_a_framework():
     assert result.returncode == 0
     assert "--function" in result.stdout
     assert "{gif,mp4,none}" in result.stdout
-    assert "{default,planar,seed}" in result.stdout
+    assert "{default,planar,seed,dirac}" in result.stdout
     assert "examples:" in result.stdout
     assert "--no-logits" in result.stdout
     version = gan1d_command("--version")

@@ -13,6 +13,8 @@ Each backend module provides the same names:
 - `apply_gradients(optimizer, optimizer_values, grads, weights, variables)`: one
   update by the Keras optimizer, on values, returning `(weights, optimizer_values)`
   like `Optimizer.stateless_apply` (which TensorFlow's optimizers refuse).
+- `input_gradient(fn, points)`: the gradient of `sum(fn(points))` with respect to
+  `points`, which a loss may hold and be differentiated again (gradient penalties).
 - `compile_function(fn)`: compiles a function of tensors (`jax.jit`, `tf.function`).
 - `vectorize(fn)`: maps `fn(state, ...)` over a batch of states in one computation
   (`jax.vmap`), or None where the backend cannot.
@@ -36,6 +38,7 @@ match keras.backend.backend():
             apply_gradients,
             compile_function,
             from_keras,
+            input_gradient,
             random_normal,
             random_randint,
             random_uniform,
@@ -49,6 +52,7 @@ match keras.backend.backend():
             apply_gradients,
             compile_function,
             from_keras,
+            input_gradient,
             random_normal,
             random_randint,
             random_uniform,
@@ -64,6 +68,7 @@ __all__ = [
     "apply_gradients",
     "compile_function",
     "from_keras",
+    "input_gradient",
     "random_normal",
     "random_randint",
     "random_uniform",

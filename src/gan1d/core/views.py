@@ -66,16 +66,17 @@ def plane_grid(bounds: Bounds, cells: int = HEATMAP_CELLS) -> np.ndarray:
     return np.stack([grid_x.ravel(), grid_y.ravel()], axis=1).astype("float32")
 
 
-def latent_grid(latent_dim: int) -> np.ndarray:
+def latent_grid(latent_dim: int, reach: float = LATENT_REACH) -> np.ndarray:
     """Latent points whose images draw the generator's manifold, `(lines * MANIFOLD_SAMPLES, latent_dim)`.
 
     A 1-D latent gives one line; otherwise `MANIFOLD_LINES` lines along each of the
-    first two latent directions (the others held at 0), a square mesh.
+    first two latent directions (the others held at 0), a square mesh, through
+    [-reach, reach] (2 standard deviations of normal noise; 1 for uniform noise on [-1, 1]).
     """
-    t = np.linspace(-LATENT_REACH, LATENT_REACH, MANIFOLD_SAMPLES)
+    t = np.linspace(-reach, reach, MANIFOLD_SAMPLES)
     if latent_dim == 1:
         return t[:, None].astype("float32")
-    levels = np.linspace(-LATENT_REACH, LATENT_REACH, MANIFOLD_LINES)
+    levels = np.linspace(-reach, reach, MANIFOLD_LINES)
     along_second = [np.stack([np.full_like(t, level), t], axis=1) for level in levels]
     along_first = [np.stack([t, np.full_like(t, level)], axis=1) for level in levels]
     mesh = np.concatenate([*along_second, *along_first])

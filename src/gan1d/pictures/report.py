@@ -28,7 +28,17 @@ from matplotlib.ticker import MaxNLocator
 from gan1d.files import write_text
 from gan1d.pictures.palette import VERDICT
 from gan1d.pictures.scene import Scene
-from gan1d.pictures.style import CURVE_COLOR, GENERATED_COLOR, LAYERS, MANIFOLD_COLOR, PUSH_COLOR, REAL_COLOR, PathArg
+from gan1d.pictures.style import (
+    CURVE_COLOR,
+    GENERATED_COLOR,
+    LAYERS,
+    MANIFOLD_COLOR,
+    PUSH_COLOR,
+    REAL_COLOR,
+    VERDICT_LABELS,
+    PathArg,
+    loss_labels,
+)
 
 if TYPE_CHECKING:
     from gan1d.data.distribution import Bounds
@@ -205,6 +215,10 @@ def _scene_data(scene: Scene) -> dict[str, Any]:
         "curve": _rounded(np.stack(scene.curve, axis=1)) if scene.curve is not None else None,
         "xticks": _ticks(x0, x1),
         "yticks": _ticks(y0, y1),
+        "labels": {
+            "verdict": VERDICT_LABELS[scene.objective][0],
+            "losses": list(loss_labels(scene.objective, scene.penalty)),
+        },
         "colors": {
             "real": to_hex(REAL_COLOR),
             "generated": to_hex(GENERATED_COLOR),

@@ -114,7 +114,9 @@ class TrainConfig:
     preset: str = _field(
         DEFAULT_PRESET, "named settings the other fields start from", choices=("default", "planar", "seed", "dirac")
     )
-    epochs: int = _field(5000, "training steps, one batch each", metavar="N")
+    epochs: int = _field(
+        5000, "training steps: rounds of --discriminator-steps and --generator-steps updates", metavar="N"
+    )
     batch_size: int = _field(
         128, "real points per step (the generator makes as many, and twice as many for its own step)", metavar="N"
     )

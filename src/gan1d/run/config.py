@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from gan1d.checks import integer, real
+from gan1d.data.dataset import is_data_path
 from gan1d.data.distribution import Target
 from gan1d.data.planar import PLANAR_TARGETS
 from gan1d.data.targets import BUILTIN_TARGETS, FunctionTarget, target
@@ -93,13 +94,13 @@ class TrainConfig:
 
     function: str = _field(
         "square",
-        "built-in name (" + ", ".join([*BUILTIN_TARGETS, *PLANAR_TARGETS]) + ") or an expression in x such as "
-        "'sin(3*x)'",
+        "built-in name (" + ", ".join([*BUILTIN_TARGETS, *PLANAR_TARGETS]) + "), an expression in x such as "
+        "'sin(3*x)', or a .npy or .csv file of points",
         metavar="F",
     )
     domain: tuple[float, float] | None = _field(
         None,
-        "x range of a curve (default: the built-in's, else -0.5 0.5); None for planar targets",
+        "x range of a curve (default: the built-in's, else -0.5 0.5); None for planar targets and data files",
         metavar=("LO", "HI"),
     )
     preset: str = _field(
@@ -194,7 +195,9 @@ class TrainConfig:
             )
         _check_names(fields)
         _check_names(overrides)
-        return cls(**{**fields, **overrides})
+        config = cls(**{**fields, **overrides})
+        _check_same_data(config, values)
+        return config
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str], **overrides: Any) -> TrainConfig:
@@ -403,6 +406,19 @@ def _validated(config: TrainConfig) -> tuple[dict[str, Any], Target | None]:
     return values, distribution
 
 
+def _check_same_data(config: TrainConfig, values: Mapping[str, Any]) -> None:
+    """Refuses to replay a run on a data file whose bytes changed since `config.json` was written."""
+    recorded = values.get("target")
+    if not isinstance(recorded, Mapping) or recorded.get("kind") != "data" or config.function != values.get("function"):
+        return
+    now = config.target().describe()["sha256"]
+    if recorded.get("sha256") not in (None, now):
+        raise Gan1dError(
+            f"data file {config.function!r} changed since this config was written (sha256 {recorded.get('sha256')} "
+            f"then, {now} now); restore the file, or train on it anew without the old config"
+        )
+
+
 def _target_fields(function: object, domain: object) -> tuple[str, tuple[float, float] | None, Target | None]:
     """The target's spec, its concrete domain (None for planar targets) and the target itself, checked.
 
@@ -420,6 +436,8 @@ def _target_fields(function: object, domain: object) -> tuple[str, tuple[float, 
         if domain is not None:
             raise Gan1dError(f"{function.strip()!r} is a distribution in the plane and takes no domain")
         return function.strip(), None, target(function)
+    if is_data_path(function):
+        return function.strip(), None, target(function, domain)
     built = target(function, domain)
     assert isinstance(built, FunctionTarget)
     return function.strip(), built.domain, built

@@ -24,6 +24,7 @@ import typing
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from gan1d.data.dataset import is_data_path
 from gan1d.environment import check_backend, start_backend
 from gan1d.errors import Gan1dError, RunInterrupted, RunWriteError, TrainingDiverged
 from gan1d.run.config import MAX_SEEDS, PRESETS, TrainConfig
@@ -46,6 +47,7 @@ _EXAMPLES = """examples:
   gan1d train                                  # x**2 on [-0.5, 0.5], the default preset
   gan1d train --function "sin(3*x)" --domain -1 1 --epochs 3000
   gan1d train --target ring --preset planar    # 8 Gaussians on a circle
+  gan1d train --data points.csv --epochs 3000  # your own points: 1-D values or 2-D points
   gan1d train --preset seed --animation none   # the article's own networks
   gan1d train --config runs/X/config.json --seed 1   # repeat a run with another seed
   gan1d train --resume runs/X                  # finish an interrupted run
@@ -102,6 +104,22 @@ def _add_config_options(parser: argparse.ArgumentParser, skip: frozenset[str] = 
         default = " ".join(map(str, value)) if isinstance(value, tuple) else value
         note = "" if field.name == "preset" else f"; default preset: {default}"
         group.add_argument(*flags, help=f"{shown.help}{note}".replace("%", "%%"), **kwargs)
+        if field.name == "function":
+            group.add_argument(
+                "--data",
+                dest="function",
+                default=None,
+                type=_data_file,
+                metavar="FILE",
+                help="a .npy or .csv file of your own points: 1-D values or 2-D points, one per row",
+            )
+
+
+def _data_file(path: str) -> str:
+    """`--data`'s value, which must name a data file (it shares `--function`'s setting)."""
+    if not is_data_path(path):
+        raise argparse.ArgumentTypeError(f"a data file must end in .npy or .csv, got {path!r}")
+    return path
 
 
 def _base_type(kind: Any) -> Any:
@@ -253,7 +271,8 @@ def _train(args: argparse.Namespace) -> int:
         where = f" on {described['domain']}" if described.get("domain") else ""
         verb = "resuming" if args.resume else "training"
         print(
-            f"gan1d: {verb} {described.get('expression') or described.get('name')}{where} for {config.epochs} epochs "
+            f"gan1d: {verb} {described.get('expression') or described.get('path') or described.get('name')}{where} "
+            f"for {config.epochs} epochs "
             f"with {backend} ({config.preset} preset); writing {folder.path}; compiling",
             file=sys.stderr,
         )

@@ -41,11 +41,13 @@ def plane(bounds: Bounds) -> Bounds:
     """The visible plane around a target's `((xmin, xmax), (ymin, ymax))`, widened on every side.
 
     A flat side (a constant function) gets the other side's span, so the plane is
-    never empty.
+    never empty; a single point (a data file of one repeated point) gets its
+    largest absolute coordinate as its span, or 1 at the origin.
     """
     (x0, x1), (y0, y1) = ((float(a), float(b)) for a, b in bounds)
     x_span, y_span = x1 - x0, y1 - y0
-    largest = max(x_span, y_span, abs(x0), abs(x1), abs(y0), abs(y1), 1e-6)
+    # A point at the origin has no size at all: give it a unit window.
+    largest = max(max(x_span, y_span, abs(x0), abs(x1), abs(y0), abs(y1)) or 1.0, 1e-6)
     x_span = x_span if x_span > 1e-9 * largest else max(y_span, largest)
     y_span = y_span if y_span > 1e-9 * largest else max(x_span, largest)
     x_mid, y_mid = (x0 + x1) / 2, (y0 + y1) / 2

@@ -68,7 +68,7 @@ _METRIC_NOTES = {
     "x_w1": "Wasserstein-1 distance of the x values to the target's, over the domain width (0 is perfect)",
     "curve_residual": "mean |y - f(x)| over the range of f (0 is on the curve)",
     "energy_distance": "energy distance to as many real points (0 for identical clouds)",
-    "coverage": "share of 20 x bins that hold a generated point",
+    "coverage": "share of the target's cells (20 x bins; 10 x 10 for 2-D data) that hold a generated point",
     "modes_captured": "modes with a high-quality point",
     "high_quality": "share of points within 3 standard deviations of a mode",
     "reverse_kl": "KL divergence of the points over the modes to uniform (0 is even)",

@@ -14,7 +14,6 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from gan1d.checks import integer, real
@@ -27,11 +26,13 @@ from gan1d.core.methods import (
     PENALTIES,
     RAW_SCORE,
 )
+from gan1d.data.dataset import is_data_path
 from gan1d.data.distribution import Target
 from gan1d.data.planar import PLANAR_TARGETS
 from gan1d.data.targets import BUILTIN_TARGETS, FunctionTarget, target
 from gan1d.errors import Gan1dError
 from gan1d.pictures.style import DEFAULT_LAYERS, LAYERS, layer_names
+from gan1d.run.presets import PRESETS
 
 __all__ = [
     "ACTIVATIONS",
@@ -102,13 +103,13 @@ class TrainConfig:
 
     function: str = _field(
         "square",
-        "built-in name (" + ", ".join([*BUILTIN_TARGETS, *PLANAR_TARGETS]) + ") or an expression in x such as "
-        "'sin(3*x)'",
+        "built-in name (" + ", ".join([*BUILTIN_TARGETS, *PLANAR_TARGETS]) + "), an expression in x such as "
+        "'sin(3*x)', or a .npy or .csv file of points",
         metavar="F",
     )
     domain: tuple[float, float] | None = _field(
         None,
-        "x range of a curve (default: the built-in's, else -0.5 0.5); None for planar targets",
+        "x range of a curve (default: the built-in's, else -0.5 0.5); None for planar targets and data files",
         metavar=("LO", "HI"),
     )
     preset: str = _field(
@@ -241,7 +242,9 @@ class TrainConfig:
             )
         _check_names(fields)
         _check_names(overrides)
-        return cls(**{**fields, **overrides})
+        config = cls(**{**fields, **overrides})
+        _check_same_data(config, values)
+        return config
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str], **overrides: Any) -> TrainConfig:
@@ -352,60 +355,6 @@ _RECORD_ONLY = frozenset({"replayable", "target"})
 
 _FIELDS = {field.name: field for field in dataclasses.fields(TrainConfig)}
 
-# Settings per preset, on top of the field defaults (which are the `default` preset).
-PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
-    {
-        # Tuned on curves (docs/presets.md): logits, Adam(beta_1=0.5) with a high
-        # learning rate decayed to 0 by a cosine, a 2-D latent and a 2-layer
-        # generator. It adapts to the curve: the graph generator on every curve,
-        # with Fourier features of x where the curve's shape needs them.
-        "default": {},
-        # machinelearningmastery's 1D GAN, as the seed article trains it with fit().
-        "seed": {
-            "latent_dim": 5,
-            "batch_size": 64,
-            "generator_units": (15,),
-            "discriminator_units": (25,),
-            "learning_rate": 1e-3,
-            "activation": "relu",
-            "logits": False,
-            "beta_1": 0.9,
-            "schedule": "constant",
-            "generator": "plain",
-        },
-        # The Dirac-GAN of Mescheder et al. 2018: real points all at the origin, a
-        # generated point (theta, 0), a linear discriminator psi*x, plain gradient
-        # descent from (theta, psi) = (1, 1). Training methods are compared on it
-        # by how close they bring (theta, psi) to (0, 0) (docs/lab.md).
-        "dirac": {
-            "function": "dirac",
-            "generator": "dirac",
-            "latent_dim": 1,
-            "batch_size": 64,
-            "epochs": 2000,
-            "optimizer": "sgd",
-            "learning_rate": 0.1,
-            "schedule": "constant",
-            "anneal_noise": False,
-            "snapshot_every": 10,
-            "snapshot_points": 8,
-        },
-        # The planar mode-collapse benchmarks, ring and grid (docs/presets.md).
-        "planar": {
-            "epochs": 12000,
-            "batch_size": 512,
-            "generator_units": (128, 128, 128),
-            "discriminator_units": (128, 128, 128),
-            "learning_rate": 3e-3,
-            "activation": "relu",
-            "discriminator_activation": "leaky_relu",
-            "normalize": True,
-            "residual": True,
-            "generator": "plain",
-        },
-    }
-)
-
 
 def _check_names(options: Mapping[str, Any]) -> None:
     unknown = sorted(set(options) - set(_FIELDS))
@@ -506,6 +455,19 @@ def _method_values(config: TrainConfig) -> dict[str, Any]:
     return values
 
 
+def _check_same_data(config: TrainConfig, values: Mapping[str, Any]) -> None:
+    """Refuses to replay a run on a data file whose bytes changed since `config.json` was written."""
+    recorded = values.get("target")
+    if not isinstance(recorded, Mapping) or recorded.get("kind") != "data" or config.function != values.get("function"):
+        return
+    now = config.target().describe()["sha256"]
+    if recorded.get("sha256") not in (None, now):
+        raise Gan1dError(
+            f"data file {config.function!r} changed since this config was written (sha256 {recorded.get('sha256')} "
+            f"then, {now} now); restore the file, or train on it anew without the old config"
+        )
+
+
 def _target_fields(function: object, domain: object) -> tuple[str, tuple[float, float] | None, Target | None]:
     """The target's spec, its concrete domain (None for planar targets) and the target itself, checked.
 
@@ -523,6 +485,8 @@ def _target_fields(function: object, domain: object) -> tuple[str, tuple[float, 
         if domain is not None:
             raise Gan1dError(f"{function.strip()!r} is a distribution in the plane and takes no domain")
         return function.strip(), None, target(function)
+    if is_data_path(function):
+        return function.strip(), None, target(function, domain)
     built = target(function, domain)
     assert isinstance(built, FunctionTarget)
     return function.strip(), built.domain, built

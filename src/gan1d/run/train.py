@@ -24,6 +24,7 @@ from gan1d.core.callbacks import SnapshotCallback
 from gan1d.core.gan import GAN
 from gan1d.core.layers import DiracPoint, UniformX
 from gan1d.core.views import Views
+from gan1d.data.dataset import DataTarget
 from gan1d.data.distribution import Target
 from gan1d.data.metrics import METRIC_POINTS, METRIC_SEED, judge
 from gan1d.data.targets import target as make_target
@@ -43,7 +44,7 @@ OutDir = str | os.PathLike[str] | RunFolder | None
 
 
 def train(
-    target: str | Callable[[np.ndarray], np.ndarray] | Target | None = None,
+    target: str | os.PathLike[str] | Callable[[np.ndarray], np.ndarray] | Target | None = None,
     *,
     config: TrainConfig | None = None,
     out_dir: OutDir = None,
@@ -61,7 +62,8 @@ def train(
 
     Args:
         target: A built-in name, an expression in `x`, a planar target name,
-            a Python callable on float64 arrays, or a `Target`; default `"square"`.
+            the path of a `.npy` or `.csv` file of points, a Python callable on
+            float64 arrays, or a `Target`; default `"square"`.
         config: A ready `TrainConfig` (then `target` and `options` must be empty).
         out_dir: Folder to write the run to (new or empty, or a claimed
             `RunFolder`); None writes nothing.
@@ -150,7 +152,7 @@ def _files_complete(path: Path) -> bool:
 
 
 def _config_and_target(
-    target: str | Callable[[np.ndarray], np.ndarray] | Target | None,
+    target: str | os.PathLike[str] | Callable[[np.ndarray], np.ndarray] | Target | None,
     config: TrainConfig | None,
     options: dict[str, Any],
 ) -> tuple[TrainConfig, Target]:
@@ -160,6 +162,14 @@ def _config_and_target(
         if not isinstance(config, TrainConfig):
             raise Gan1dError(f"config must be a TrainConfig, got {type(config).__name__}")
         return config, config.target()
+    if isinstance(target, os.PathLike):
+        target = os.fspath(target)
+    if isinstance(target, DataTarget):
+        # Named by its path in the config, so the run replays from config.json.
+        config, distribution = _config_and_target(target.path, None, options)
+        if distribution != target:
+            raise Gan1dError(f"data file {target.path!r} changed since it was read; read it again")
+        return config, distribution
     if target is None or isinstance(target, str):
         if "function" in options and target is not None:
             raise Gan1dError("give the target once: as the first argument or as function=")

@@ -1,4 +1,4 @@
-"""The Dirac-GAN's training methods: the paper's findings in numbers, and its step exactly.
+"""The Dirac-GAN's training methods: the paper's findings in numbers, its step exactly, and the command.
 
 Mescheder, Geiger & Nowozin, "Which Training Methods for GANs do actually Converge?"
 (ICML 2018), Figure 3: with alternating gradient descent, unregularized GAN training
@@ -9,9 +9,13 @@ zero-centred gradient penalties (R1, and R2 by the paper's theory) do.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
+from PIL import Image
 
+from gan1d.cli import build_parser, main
 from gan1d.experiments.dirac import (
     CONVERGED_BELOW,
     DIRAC_METHODS,
@@ -86,3 +90,45 @@ def test_one_round_of_the_gan_is_the_papers_alternating_step(method):
     new_theta, new_psi = _papers_round(method, theta, psi)
     np.testing.assert_allclose(field.change[..., 0], new_theta - theta, atol=1e-4)
     np.testing.assert_allclose(field.change[..., 1], new_psi - psi, atol=1e-4)
+
+
+def test_the_dirac_command_writes_the_pictures_and_the_table(tmp_path, capsys):
+    out = tmp_path / "dirac"
+    assert main(["dirac", "--out", str(out), "--methods", "r1", "--rounds", "30"]) == 0
+    assert "r1" in capsys.readouterr().out
+    assert {path.name for path in out.iterdir()} == {"dirac-r1.png", "dirac.png", "dirac.json", "dirac.md"}
+    with Image.open(out / "dirac.png") as image:
+        assert image.size == (400, 450)
+    table = json.loads((out / "dirac.json").read_text())
+    (r1,) = table["methods"]
+    assert r1["method"] == "r1"
+    assert r1["rounds"] == 30
+    # The recorded run (a Keras callback per round) is the paper's 30 steps.
+    theta, psi = np.array(DIRAC_START[0]), np.array(DIRAC_START[1])
+    for _ in range(30):
+        theta, psi = _papers_round("r1", theta, psi)
+    assert r1["final_distance"] == pytest.approx(float(np.hypot(theta, psi)), abs=1e-5)
+    assert "| R1, gamma = 0.3 |" in (out / "dirac.md").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--rounds", "0"], "--rounds must be a positive integer"),
+        (["--seed", "-1"], "--seed must be an integer"),
+        (["--methods", "wgan", "consensus"], "unknown Dirac-GAN method 'consensus'"),
+    ],
+)
+def test_the_dirac_command_refuses_bad_options_in_one_line(tmp_path, capsys, args, fragment):
+    out = tmp_path / "dirac"
+    assert main(["dirac", "--out", str(out), *args]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert fragment in error[-1]
+    assert not out.exists()
+
+
+def test_the_dirac_commands_help_names_every_method(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["dirac", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert " ".join(DIRAC_METHODS) in shown

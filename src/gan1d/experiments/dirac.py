@@ -10,7 +10,7 @@ a (theta, psi) grid with the GAN's own compiled step (`fit_target_many` for one 
 from each point). `write_dirac` draws both for every method and writes the table of
 final distances.
 
-The settings are those of the authors' code (the `diracgan` notebook of
+The settings are those of the authors' code (the `DiracGAN` notebook of
 LMescheder/GAN_stability): gradient descent with step h = 0.2 for both networks, 500
 rounds from theta = psi = 1 in the paper's signs, one discriminator update per round
 for the cross-entropy GANs and five for the two WGANs, weight clipping at 1, WGAN-GP's
@@ -261,10 +261,12 @@ def train_dirac(
     psi.assign(np.full(psi.shape, real("psi", start[1], signed=True), "float32"))
     recorder = _Trajectory(theta, psi)
     began = time.perf_counter()
-    gan.fit_target(config.target(), rounds, config.batch_size, [recorder] if record else [], verbose=0)
+    history = gan.fit_target(config.target(), rounds, config.batch_size, [recorder] if record else [], verbose=0)
     seconds = time.perf_counter() - began
     points = recorder.points if record else [(float(start[0]), float(start[1])), _read(theta, psi)]
-    return DiracRun(method, np.asarray(points, dtype="float64"), len(points) - 1 if record else rounds, seconds)
+    # A step that is not finite ends the training early, with the last good state.
+    run = len(history.history.get("d_loss", []))
+    return DiracRun(method, np.asarray(points, dtype="float64"), run, seconds)
 
 
 def dirac_field(

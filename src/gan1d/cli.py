@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from gan1d.data.dataset import is_data_path
 from gan1d.environment import check_backend, start_backend
 from gan1d.errors import Gan1dError, RunInterrupted, RunWriteError, TrainingDiverged
-from gan1d.run.config import MAX_SEEDS, PRESETS, TrainConfig
+from gan1d.run.config import MAX_SEED, MAX_SEEDS, PRESETS, TrainConfig
 
 if TYPE_CHECKING:
     from gan1d.experiments.sweeps import SweepResult
@@ -54,6 +54,7 @@ _EXAMPLES = """examples:
   gan1d sweep --seeds 20 --function cube       # success rate over 20 seeds
   gan1d study docs/studies/planar-preset.toml  # variants x targets x seeds; rerun to resume
   gan1d study STUDY.toml --ray auto            # the same on a Ray cluster
+  gan1d dirac --out runs/dirac                 # the Dirac-GAN under eight training methods
 """
 
 
@@ -168,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output_options(many)
     _add_config_options(many, skip=_SWEEP_SKIPS)
     _add_study_command(commands)
+    _add_dirac_command(commands)
     return parser
 
 
@@ -206,6 +208,31 @@ def _add_study_command(commands: Any) -> None:
     )
 
 
+def _add_dirac_command(commands: Any) -> None:
+    dirac = commands.add_parser(
+        "dirac",
+        help="train the Dirac-GAN under each training method and draw where it goes",
+        description="Train the Dirac-GAN (Mescheder et al. 2018: real points at the origin, a generated point "
+        "(theta, 0), a linear discriminator psi*x) under each training method, from the same start, and write "
+        "dirac-<method>.png (the change one round makes over (theta, psi), and the training's path), dirac.png "
+        "(every method side by side) and dirac.md and dirac.json (the distance to the equilibrium at the end).",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    dirac.add_argument(
+        "--methods",
+        nargs="+",
+        metavar="NAME",
+        help="the methods, in order (default: all: minimax nonsaturating wgan wgan-gp instance-noise r1 "
+        "r1-critical r2)",
+    )
+    dirac.add_argument("--rounds", type=int, default=500, metavar="N", help="training rounds (default: 500)")
+    dirac.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the random draws (default: 0)")
+    dirac.add_argument("--out", metavar="DIR", help="output folder (default: a new folder under runs/)")
+    dirac.add_argument("--overwrite", action="store_true", help="replace gan1d's files in a non-empty --out")
+    dirac.add_argument("--quiet", action="store_true", help="no line per method as it finishes")
+
+
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", help="output folder (default: a new folder under runs/)")
     parser.add_argument("--overwrite", action="store_true", help="replace gan1d's files in a non-empty --out")
@@ -222,6 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "study":
             return _study(args)
+        if args.command == "dirac":
+            return _dirac(args)
         return _sweep(args) if args.command == "sweep" else _train(args)
     except Gan1dError as error:
         print(f"gan1d: error: {error}", file=sys.stderr)
@@ -379,6 +408,33 @@ def _report_sweep(result: SweepResult, folder: RunFolder) -> None:
     for name in ("sweep.json", "sweep.csv", "samples.png"):
         if (folder / name).is_file():
             print(f"{name:<16} {folder / name}")
+
+
+def _dirac(args: argparse.Namespace) -> int:
+    from gan1d.run.folder import RunFolder
+
+    if args.rounds < 1:
+        raise Gan1dError(f"--rounds must be a positive integer, got {args.rounds}")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise Gan1dError(f"--seed must be an integer from 0 to {MAX_SEED}, got {args.seed}")
+    backend = check_backend()
+    folder = RunFolder.claim(args.out, overwrite=args.overwrite)
+    with folder:
+        start_backend()
+        from gan1d.experiments.dirac import dirac_config, verdict, write_dirac
+
+        for name in args.methods or ():
+            dirac_config(name)  # an unknown name is refused before anything trains
+        print(f"gan1d: the Dirac-GAN for {args.rounds} rounds with {backend}; writing {folder.path}", file=sys.stderr)
+
+        def report(run: Any) -> None:
+            if not args.quiet:
+                print(f"{run.method:<15} distance {run.distance:<10.3g} {verdict(run.distance)}", flush=True)
+
+        files = write_dirac(folder.path, args.methods, rounds=args.rounds, seed=args.seed, on_method=report)
+    for name, path in files.items():
+        print(f"{name:<26} {path}")
+    return EXIT_OK
 
 
 def _study(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import keras
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -41,7 +42,7 @@ def test_help_and_version_answer_without_importing_a_framework():
     assert result.returncode == 0
     assert "--function" in result.stdout
     assert "{gif,mp4,none}" in result.stdout
-    assert "{default,planar,seed}" in result.stdout
+    assert "{default,planar,seed,dirac}" in result.stdout
     assert "examples:" in result.stdout
     assert "--no-logits" in result.stdout
     version = gan1d_command("--version")
@@ -83,6 +84,13 @@ def test_every_setting_of_a_config_is_an_option():
         (["train", "--config", "missing.json"], "cannot read config"),
         (["train", "--resume", "nowhere"], "--resume takes no other settings"),
         (["train", "--bogus"], "unrecognized"),
+        (["train", "--loss", "hinge", "--no-logits"], "raw score"),
+        (["train", "--loss", "sideways"], "invalid choice"),
+        (["train", "--discriminator-steps", "0", "--generator-steps", "0"], "both be 0"),
+        (["train", "--generator-steps", "11"], "at most 10"),
+        (["train", "--momentum", "0.9"], "momentum is a setting of sgd and rmsprop"),
+        (["train", "--ema", "2"], "ema must be a decay"),
+        (["train", "--generator", "dirac"], "for the dirac target"),
         (["sweep", "--seeds", "0"], "--seeds"),
         ([], "required"),
     ],
@@ -265,3 +273,111 @@ def test_a_study_prints_no_framework_log_lines(tmp_path):
     assert result.returncode == 0, result.stderr
     assert [line for line in result.stderr.splitlines() if not line.startswith("gan1d")] == []
     assert (tmp_path / "out" / "summary.md").exists()
+
+
+def _pickled_array(path):
+    # An object array: loading it would unpickle, so gan1d must refuse it unread.
+    np.save(path, np.array([{"a": 1}, 2.0], dtype=object), allow_pickle=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fragment"),
+    [
+        ("missing.csv", None, "does not exist"),
+        ("nan.csv", "x,y\n1,2\n3,nan\n", "holds (3, nan) on line 3"),
+        ("wide.csv", "1,2,3\n4,5,6\n", "has 3 columns"),
+        ("single.csv", "5\n", "holds 1 point"),
+        ("pickled.npy", _pickled_array, "holds Python objects"),
+    ],
+)
+def test_a_bad_data_file_is_one_line_and_exit_status_2_with_nothing_written(tmp_path, capsys, name, content, fragment):
+    path = tmp_path / name
+    if callable(content):
+        content(path)
+    elif content is not None:
+        path.write_text(content)
+    assert main(["train", "--data", str(path), "--out", str(tmp_path / "run")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("gan1d: error: data file")
+    assert fragment in lines[0]
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--data", "values.txt"], "argument --data: a data file must end in .npy or .csv"),
+        (["--data", "POINTS.CSV", "--domain", "0", "1"], "takes no domain"),
+        (["--target", "POINTS.CSV", "--generator", "graph"], "for curves"),
+    ],
+)
+def test_data_options_that_do_not_fit_are_refused_in_one_line(tmp_path, monkeypatch, capsys, args, fragment):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "POINTS.CSV").write_text("1,2\n3,4\n")
+    try:
+        status = main(["train", *args, "--out", "run"])
+    except SystemExit as refused:  # argparse's own refusals
+        status = refused.code
+    assert status == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1
+    assert fragment in lines[0]
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.fixture(scope="module")
+def data_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("data")
+    t = np.random.default_rng(0).uniform(0, 3 * np.pi, 400)
+    points = np.stack([t * np.cos(t), t * np.sin(t)], axis=1) / 5
+    np.savetxt(folder / "spiral.csv", points, delimiter=",", header="x,y", comments="")
+    args = ["train", "--data", str(folder / "spiral.csv"), "--epochs", "200", "--snapshot-every", "25"]
+    return main([*args, "--out", str(folder / "run")]), folder
+
+
+def test_training_on_a_data_file_writes_every_file_and_scores_it(data_run, capsys):
+    status, folder = data_run
+    assert status == 0
+    run = folder / "run"
+    expected = {"config.json", "history.csv", "metrics.json", "quality.csv", "snapshots.npz", "report.html"}
+    expected |= {"gan.keras", "generator.keras", "training.gif"}
+    expected |= {"target.png", "samples.png", "losses.png", "quality.png", "layers.png"}
+    assert sorted(p.name for p in run.iterdir()) == sorted(expected)
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["steps"] == 200
+    assert 0 <= metrics["energy_distance"] < 1
+    assert 0 < metrics["coverage"] <= 1
+    assert (metrics["success"], metrics["success_thresholds"]) == (True, {})  # finite points
+    assert "x_w1" not in metrics
+    config = json.loads((run / "config.json").read_text())
+    assert (config["function"], config["domain"]) == (str(folder / "spiral.csv"), None)
+    assert config["target"]["kind"] == "data"
+    assert config["target"]["points"] == 400
+    with open(run / "quality.csv") as file:
+        assert {"energy_distance", "coverage"} <= set(next(csv.reader(file)))
+    with Image.open(run / "training.gif") as gif:
+        assert gif.n_frames == 9  # epoch 0, then every 25
+    for picture in ("samples.png", "layers.png"):
+        with Image.open(run / picture) as image:
+            assert image.size[0] > 300
+
+
+def test_a_run_on_a_data_file_that_changed_is_not_replayed(data_run, tmp_path, capsys):
+    _, folder = data_run
+    config = json.loads((folder / "run" / "config.json").read_text())
+    changed = tmp_path / "spiral.csv"
+    changed.write_bytes((folder / "spiral.csv").read_bytes() + b"0,0\n")  # one point more
+    (tmp_path / "cut").mkdir()
+    (tmp_path / "cut" / "config.json").write_text(json.dumps({**config, "function": str(changed)}))
+    capsys.readouterr()
+    for args in (
+        ["--config", str(tmp_path / "cut"), "--out", str(tmp_path / "again")],
+        ["--resume", str(tmp_path / "cut")],
+    ):
+        assert main(["train", *args]) == 2
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1
+        assert "changed since this config was written" in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut", "spiral.csv"]
+    assert [p.name for p in (tmp_path / "cut").iterdir()] == ["config.json"]

@@ -28,9 +28,10 @@ import typing
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from gan1d.data.dataset import is_data_path
 from gan1d.environment import check_backend, start_backend
 from gan1d.errors import Gan1dError, RunInterrupted, RunWriteError, TrainingDiverged
-from gan1d.run.config import MAX_SEEDS, PRESETS, TrainConfig
+from gan1d.run.config import MAX_SEED, MAX_SEEDS, PRESETS, TrainConfig
 
 if TYPE_CHECKING:
     from gan1d.experiments.sweeps import SweepResult
@@ -50,12 +51,14 @@ _EXAMPLES = """examples:
   gan1d train                                  # x**2 on [-0.5, 0.5], the default preset
   gan1d train --function "sin(3*x)" --domain -1 1 --epochs 3000
   gan1d train --target ring --preset planar    # 8 Gaussians on a circle
+  gan1d train --data points.csv --epochs 3000  # your own points: 1-D values or 2-D points
   gan1d train --preset seed --animation none   # the article's own networks
   gan1d train --config runs/X/config.json --seed 1   # repeat a run with another seed
   gan1d train --resume runs/X                  # finish an interrupted run
   gan1d sweep --seeds 20 --function cube       # success rate over 20 seeds
   gan1d study docs/studies/planar-preset.toml  # variants x targets x seeds; rerun to resume
   gan1d study STUDY.toml --ray auto            # the same on a Ray cluster
+  gan1d dirac --out runs/dirac                 # the Dirac-GAN under eight training methods
 """
 
 
@@ -106,6 +109,22 @@ def _add_config_options(parser: argparse.ArgumentParser, skip: frozenset[str] = 
         default = " ".join(map(str, value)) if isinstance(value, tuple) else value
         note = "" if field.name == "preset" else f"; default preset: {default}"
         group.add_argument(*flags, help=f"{shown.help}{note}".replace("%", "%%"), **kwargs)
+        if field.name == "function":
+            group.add_argument(
+                "--data",
+                dest="function",
+                default=None,
+                type=_data_file,
+                metavar="FILE",
+                help="a .npy or .csv file of your own points: 1-D values or 2-D points, one per row",
+            )
+
+
+def _data_file(path: str) -> str:
+    """`--data`'s value, which must name a data file (it shares `--function`'s setting)."""
+    if not is_data_path(path):
+        raise argparse.ArgumentTypeError(f"a data file must end in .npy or .csv, got {path!r}")
+    return path
 
 
 def _base_type(kind: Any) -> Any:
@@ -154,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output_options(many)
     _add_config_options(many, skip=_SWEEP_SKIPS)
     _add_study_command(commands)
+    _add_dirac_command(commands)
     return parser
 
 
@@ -192,6 +212,31 @@ def _add_study_command(commands: Any) -> None:
     )
 
 
+def _add_dirac_command(commands: Any) -> None:
+    dirac = commands.add_parser(
+        "dirac",
+        help="train the Dirac-GAN under each training method and draw where it goes",
+        description="Train the Dirac-GAN (Mescheder et al. 2018: real points at the origin, a generated point "
+        "(theta, 0), a linear discriminator psi*x) under each training method, from the same start, and write "
+        "dirac-<method>.png (the change one round makes over (theta, psi), and the training's path), dirac.png "
+        "(every method side by side) and dirac.md and dirac.json (the distance to the equilibrium at the end).",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    dirac.add_argument(
+        "--methods",
+        nargs="+",
+        metavar="NAME",
+        help="the methods, in order (default: all: minimax nonsaturating wgan wgan-gp instance-noise r1 "
+        "r1-critical r2)",
+    )
+    dirac.add_argument("--rounds", type=int, default=500, metavar="N", help="training rounds (default: 500)")
+    dirac.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the random draws (default: 0)")
+    dirac.add_argument("--out", metavar="DIR", help="output folder (default: a new folder under runs/)")
+    dirac.add_argument("--overwrite", action="store_true", help="replace gan1d's files in a non-empty --out")
+    dirac.add_argument("--quiet", action="store_true", help="no line per method as it finishes")
+
+
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", help="output folder (default: a new folder under runs/)")
     parser.add_argument("--overwrite", action="store_true", help="replace gan1d's files in a non-empty --out")
@@ -228,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "study":
             return _study(args)
+        if args.command == "dirac":
+            return _dirac(args)
         return _sweep(args) if args.command == "sweep" else _train(args)
     except Gan1dError as error:
         print(f"gan1d: error: {error}", file=sys.stderr)
@@ -277,7 +324,8 @@ def _train(args: argparse.Namespace) -> int:
         where = f" on {described['domain']}" if described.get("domain") else ""
         verb = "resuming" if args.resume else "training"
         print(
-            f"gan1d: {verb} {described.get('expression') or described.get('name')}{where} for {config.epochs} epochs "
+            f"gan1d: {verb} {described.get('expression') or described.get('path') or described.get('name')}{where} "
+            f"for {config.epochs} epochs "
             f"with {backend} ({config.preset} preset); writing {folder.path}; compiling",
             file=sys.stderr,
         )
@@ -384,6 +432,33 @@ def _report_sweep(result: SweepResult, folder: RunFolder) -> None:
     for name in ("sweep.json", "sweep.csv", "samples.png"):
         if (folder / name).is_file():
             print(f"{name:<16} {folder / name}")
+
+
+def _dirac(args: argparse.Namespace) -> int:
+    from gan1d.run.folder import RunFolder
+
+    if args.rounds < 1:
+        raise Gan1dError(f"--rounds must be a positive integer, got {args.rounds}")
+    if not 0 <= args.seed <= MAX_SEED:
+        raise Gan1dError(f"--seed must be an integer from 0 to {MAX_SEED}, got {args.seed}")
+    backend = check_backend()
+    folder = RunFolder.claim(args.out, overwrite=args.overwrite)
+    with folder:
+        start_backend()
+        from gan1d.experiments.dirac import dirac_config, verdict, write_dirac
+
+        for name in args.methods or ():
+            dirac_config(name)  # an unknown name is refused before anything trains
+        print(f"gan1d: the Dirac-GAN for {args.rounds} rounds with {backend}; writing {folder.path}", file=sys.stderr)
+
+        def report(run: Any) -> None:
+            if not args.quiet:
+                print(f"{run.method:<15} distance {run.distance:<10.3g} {verdict(run.distance)}", flush=True)
+
+        files = write_dirac(folder.path, args.methods, rounds=args.rounds, seed=args.seed, on_method=report)
+    for name, path in files.items():
+        print(f"{name:<26} {path}")
+    return EXIT_OK
 
 
 def _study(args: argparse.Namespace) -> int:

@@ -15,6 +15,9 @@ def test_the_plane_widens_the_target_on_every_side():
     # A flat side (a constant function) still gets a window.
     (_, _), (y0, y1) = views.plane(((0.0, 1.0), (2.0, 2.0)))
     assert y0 < 2.0 < y1
+    # So does a single point, even at the origin (a data file of one repeated point).
+    np.testing.assert_allclose(views.plane(((0.0, 0.0), (0.0, 0.0))), [[-0.75, 0.75], [-0.75, 0.75]])
+    np.testing.assert_allclose(views.plane(((3.0, 3.0), (0.0, 0.0))), [[0.75, 5.25], [-2.25, 2.25]])
 
 
 def test_the_grid_lists_cell_centres_row_by_row_from_the_bottom():

@@ -2,15 +2,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy.stats import wasserstein_distance
 
+from gan1d.data.dataset import DataTarget
 from gan1d.data.metrics import (
     SUCCESS_THRESHOLDS,
     coverage,
     curve_residual,
+    data_coverage,
     judge,
     meets,
     misses,
@@ -317,3 +320,64 @@ def test_judge_and_verdict_say_whether_a_run_met_the_bar() -> None:
     grid = {"modes_captured": 24.0, "high_quality": 0.95, "success": False}
     grid["success_thresholds"] = {"modes_captured": 25.0, "high_quality": 0.9}
     assert verdict(grid) == "no success: modes_captured 24 < 25"
+
+
+# --- data files --------------------------------------------------------------------
+
+
+def _data_file(folder: Path, name: str, points: np.ndarray) -> DataTarget:
+    with (folder / name).open("wb") as file:
+        np.save(file, points)
+    data = target(str(folder / name))
+    assert isinstance(data, DataTarget)
+    return data
+
+
+def test_a_data_file_is_scored_by_energy_distance_and_coverage(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    data = _data_file(tmp_path, "cloud.npy", rng.normal(size=(3000, 2)))
+    itself = summarize(data.sample(2500, seed=7), data)
+    assert set(itself) == {"energy_distance", "coverage"}
+    assert itself["energy_distance"] < 0.01
+    assert itself["coverage"] > 0.9
+    shifted = summarize(data.sample(2500, seed=7) + np.array([2.0, 0.0]), data)
+    assert shifted["energy_distance"] > 0.1  # a shift of 2 in a cloud about 7 wide
+    assert shifted["coverage"] < itself["coverage"]
+    assert success_thresholds(data) == {}
+    assert judge(itself, data) == {"success": True, "success_thresholds": {}}
+    assert math.isnan(summarize(np.full((5, 2), np.inf), data)["coverage"])
+    with pytest.raises(Gan1dError, match="shape"):
+        summarize(np.zeros((5, 3)), data)
+
+
+def test_data_energy_distance_is_scale_free(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    points, generated = rng.normal(size=(500, 2)), rng.normal(size=(400, 2)) * 1.5
+    small = _data_file(tmp_path, "small.npy", points)
+    large = _data_file(tmp_path, "large.npy", points * np.array([1000.0, 10.0]))
+    assert summarize(generated * np.array([1000.0, 10.0]), large)["energy_distance"] == pytest.approx(
+        summarize(generated, small)["energy_distance"], rel=1e-5
+    )
+
+
+def test_data_coverage_counts_the_cells_of_the_file_that_hold_a_generated_point(tmp_path: Path) -> None:
+    # Two clusters in opposite corners of a 10 x 10 grid over [0, 10] x [0, 10]: two cells.
+    corners = _data_file(tmp_path, "corners.npy", np.array([[0.0, 0.0], [0.2, 0.3], [10.0, 10.0], [9.9, 9.5]]))
+    assert data_coverage(np.array([[0.5, 0.5]]), corners) == 0.5
+    assert data_coverage(np.array([[0.5, 0.5], [9.5, 9.5]]), corners) == 1.0
+    # A generated point in an empty cell, or outside the grid, counts for nothing.
+    assert data_coverage(np.array([[5.0, 5.0], [-1.0, 0.0], [1e30, 0.0]]), corners) == 0.0
+    # 1-D values: 20 bins along x; y does not matter.
+    values = _data_file(tmp_path, "values.npy", np.arange(20.0))
+    assert data_coverage(np.array([[0.1, 50.0], [19.0, -3.0]]), values) == pytest.approx(2 / 20)
+    with pytest.raises(Gan1dError, match="DataTarget"):
+        data_coverage(np.zeros((2, 2)), target("square"))
+
+
+def test_a_point_mass_is_scored_without_dividing_by_zero(tmp_path: Path) -> None:
+    mass = _data_file(tmp_path, "mass.npy", np.zeros((10, 2)))
+    exact = summarize(np.zeros((50, 2)), mass)
+    assert exact == {"energy_distance": pytest.approx(0.0, abs=1e-12), "coverage": 1.0}
+    near = summarize(np.full((50, 2), 0.01), mass)
+    assert near["coverage"] == 1.0  # a cell of the unit window around the origin
+    assert 0 < near["energy_distance"] < summarize(np.full((50, 2), 0.5), mass)["energy_distance"]

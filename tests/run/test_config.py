@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 
 import numpy as np
 import pytest
 
+from gan1d.data.dataset import DataTarget
 from gan1d.data.targets import target
 from gan1d.errors import Gan1dError
 from gan1d.run.config import PRESETS, TrainConfig
@@ -175,3 +177,57 @@ def test_the_architecture_adapts_to_the_curve_and_explicit_settings_win(options,
 def test_bad_architecture_settings_are_refused(options, message):
     with pytest.raises(Gan1dError, match=message):
         TrainConfig.from_preset(**options)
+
+
+@pytest.fixture
+def points_file(tmp_path):
+    path = tmp_path / "points.csv"
+    path.write_text("x,y\n0,1\n2,3\n4,-1\n")
+    return path
+
+
+def test_a_data_file_is_a_target_without_a_domain_trained_by_the_plain_generator(points_file):
+    config = TrainConfig.from_preset(function=str(points_file), epochs=30)
+    assert config.function == str(points_file)
+    assert config.domain is None
+    data = config.target()
+    assert isinstance(data, DataTarget)
+    assert config.architecture(data) == ("plain", 0)
+    saved = json.loads(json.dumps(config.to_dict()))
+    assert saved["target"] == data.describe()
+    assert saved["target"]["sha256"] == hashlib.sha256(points_file.read_bytes()).hexdigest()
+    assert TrainConfig.from_dict(saved) == config  # the same file replays
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"domain": (0, 1)}, "takes no domain"),
+        ({"generator": "graph"}, "for curves"),
+        ({"fourier_features": 2}, "for curves"),
+    ],
+)
+def test_curve_settings_are_refused_for_a_data_file(points_file, options, message):
+    with pytest.raises(Gan1dError, match=message) as refused:
+        TrainConfig.from_preset(function=str(points_file), **options)
+    assert "\n" not in str(refused.value)
+
+
+def test_a_bad_data_file_is_refused_when_the_config_is_built(tmp_path):
+    (tmp_path / "wide.csv").write_text("1,2,3\n4,5,6\n")
+    with pytest.raises(Gan1dError, match="has 3 columns"):
+        TrainConfig.from_preset(function=str(tmp_path / "wide.csv"))
+    with pytest.raises(Gan1dError, match="does not exist"):
+        TrainConfig.from_preset(function=str(tmp_path / "gone.npy"))
+
+
+def test_a_replayed_config_refuses_a_data_file_that_changed_since(points_file, tmp_path):
+    config = TrainConfig.from_preset(function=str(points_file), epochs=30)
+    (tmp_path / "config.json").write_text(json.dumps(config.to_dict()))
+    assert TrainConfig.from_file(tmp_path, seed=2).seed == 2
+    points_file.write_text("x,y\n0,1\n2,3\n4,-12\n")
+    with pytest.raises(Gan1dError, match=r"changed since this config was written \(sha256 ") as refused:
+        TrainConfig.from_file(tmp_path)
+    assert "\n" not in str(refused.value)
+    # Another target given on top is not the recorded one: nothing to compare.
+    assert TrainConfig.from_file(tmp_path, function="square").function == "square"

@@ -324,3 +324,20 @@ def test_a_diverged_run_exits_3_and_keeps_the_last_good_step(tmp_path):
     assert metrics["steps"] > 0
     with np.load(tmp_path / "run" / "snapshots.npz") as saved:
         assert saved["epochs"].tolist() == list(range(metrics["steps"] + 1))  # the untrained one first
+
+
+def test_a_data_target_object_trains_as_its_path_so_the_run_replays(tmp_path):
+    from gan1d.data.dataset import DataTarget
+    from gan1d.errors import Gan1dError
+    from gan1d.run.train import _config_and_target
+
+    path = tmp_path / "points.csv"
+    path.write_text("1,2\n3,4\n")
+    data = DataTarget(path)
+    config, distribution = _config_and_target(data, None, {"epochs": 10})
+    assert (config.function, config.replayable, config.epochs) == (str(path), True, 10)
+    assert distribution == data
+    assert _config_and_target(path, None, {})[0].function == str(path)
+    path.write_text("1,2\n3,40\n")
+    with pytest.raises(Gan1dError, match="changed since it was read"):
+        _config_and_target(data, None, {})

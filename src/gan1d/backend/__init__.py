@@ -13,6 +13,8 @@ Each backend module provides the same names:
 - `apply_gradients(optimizer, optimizer_values, grads, weights, variables)`: one
   update by the Keras optimizer, on values, returning `(weights, optimizer_values)`
   like `Optimizer.stateless_apply` (which TensorFlow's optimizers refuse).
+- `input_gradient(fn, points)`: the gradient of `sum(fn(points))` with respect to
+  `points`, which a loss may hold and be differentiated again (gradient penalties).
 - `compile_function(fn)`: compiles a function of tensors (`jax.jit`, `tf.function`).
 - `export_function(fn, args)` and `load_function(program, args)`: `fn` traced once and
   kept as bytes, and those bytes compiled again without tracing (`jax.export`); None
@@ -40,6 +42,7 @@ match keras.backend.backend():
             compile_function,
             export_function,
             from_keras,
+            input_gradient,
             load_function,
             random_normal,
             random_randint,
@@ -55,6 +58,7 @@ match keras.backend.backend():
             compile_function,
             export_function,
             from_keras,
+            input_gradient,
             load_function,
             random_normal,
             random_randint,
@@ -72,6 +76,7 @@ __all__ = [
     "compile_function",
     "export_function",
     "from_keras",
+    "input_gradient",
     "load_function",
     "random_normal",
     "random_randint",

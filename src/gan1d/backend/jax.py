@@ -46,6 +46,11 @@ def value_and_grad(fn: Callable[..., Any]) -> Callable[..., Any]:
     return jax.value_and_grad(fn, has_aux=True)
 
 
+def input_gradient(fn: Callable[[Any], Any], points: Any) -> Any:
+    """The gradient of `sum(fn(points))` with respect to `points`, differentiable again."""
+    return jax.grad(lambda inputs: keras.ops.sum(fn(inputs)))(points)
+
+
 def updates_are_pure(optimizer: keras.optimizers.Optimizer, variables: Sequence[keras.Variable]) -> bool:
     """Keras's `stateless_apply` touches no variable, for any optimizer."""
     return True

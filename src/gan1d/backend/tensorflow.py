@@ -26,6 +26,18 @@ def value_and_grad(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def input_gradient(fn: Callable[[Any], Any], points: Any) -> Any:
+    """The gradient of `sum(fn(points))` with respect to `points`, differentiable again.
+
+    Inside `value_and_grad`'s tape, this tape's gradient is itself recorded, so a
+    loss holding it (a gradient penalty) is differentiated twice.
+    """
+    with tf.GradientTape() as tape:
+        tape.watch(points)
+        total = tf.reduce_sum(fn(points))
+    return tape.gradient(total, points)
+
+
 def updates_are_pure(optimizer: keras.optimizers.Optimizer, variables: Sequence[keras.Variable]) -> bool:
     """Whether `apply_gradients` updates this optimizer on values alone (plain Adam)."""
     return adam_slots(optimizer, variables) is not None

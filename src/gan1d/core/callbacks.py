@@ -78,21 +78,17 @@ class SnapshotCallback(keras.callbacks.Callback):
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         # Under fit(); fit_target calls `prepare` instead.
-        self.noise = self.latent_batch(self.model.latent_dim)
+        self.noise = self.model.latent_noise(self.n_points, self.seed)
         if self.real_points is not None and len(self.real_points):
             low, high = self.real_points.min(axis=0), self.real_points.max(axis=0)
             self.plane = views.plane(((low[0], high[0]), (low[1], high[1])))
         if int(ops.convert_to_numpy(self.model.optimizer.iterations)) == 0:
             self._snap(0)  # the untrained generator
 
-    def latent_batch(self, latent_dim: int) -> np.ndarray:
-        """The fixed latent vectors every snapshot generates from, `(n_points, latent_dim)`."""
-        return np.random.default_rng(self.seed).standard_normal((self.n_points, latent_dim)).astype("float32")
-
     def prepare(self, gan: GAN, target: Target) -> None:
         """Fixes the latent batch and the real points for a `fit_target` run on `target`."""
         self.set_model(gan)
-        self.noise = self.latent_batch(gan.latent_dim)
+        self.noise = gan.latent_noise(self.n_points, self.seed)
         if self.reference is None:
             self.reference = np.asarray(target.sample(self.n_points, seed=self.seed), dtype="float32")
         self.plane = views.plane(target.bounds)
@@ -111,7 +107,9 @@ class SnapshotCallback(keras.callbacks.Callback):
             return {}
         return {
             "grid": ops.convert_to_tensor(views.plane_grid(self.plane)),
-            "latent_grid": ops.convert_to_tensor(views.latent_grid(self.model.latent_dim)),
+            "latent_grid": ops.convert_to_tensor(
+                views.latent_grid(self.model.latent_dim, 1.0 if self.model.noise == "uniform" else views.LATENT_REACH)
+            ),
         }
 
     def recorded_views(self) -> views.Views | None:

@@ -16,31 +16,40 @@ from keras import ops
 
 from gan1d.checks import integer, real
 
-__all__ = ["FourierFeatures", "GraphPoint", "UniformX"]
+__all__ = ["DiracPoint", "FirstCoordinate", "FourierFeatures", "GraphPoint", "UniformX"]
 
 
 @keras.saving.register_keras_serializable(package="gan1d")
 class UniformX(keras.layers.Layer):
-    """Standard-normal noise `(n, d)` -> the same noise with its first coordinate uniform on [low, high].
+    """Latent noise `(n, d)` -> the same noise with its first coordinate uniform on [low, high].
 
-    The first coordinate goes through the normal distribution function, which makes
-    it uniform on [0, 1], and is then stretched over the domain; the others pass
-    through unchanged. It has no weights.
+    Standard-normal noise's first coordinate goes through the normal distribution
+    function, which makes it uniform on [0, 1] (uniform noise on [-1, 1] is only
+    shifted), and is then stretched over the domain; the others pass through
+    unchanged. It has no weights.
+
+    Args:
+        low: The domain's lower end.
+        high: Its upper end.
+        noise: The latent noise it reads: `"normal"` or `"uniform"`.
     """
 
-    def __init__(self, low: float, high: float, **kwargs: Any) -> None:
+    def __init__(self, low: float, high: float, noise: str = "normal", **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.low, self.high = float(low), float(high)
+        self.low, self.high, self.noise = float(low), float(high), noise
 
     def call(self, noise: Any) -> Any:
-        uniform = 0.5 * (1.0 + ops.erf(noise[:, :1] / math.sqrt(2.0)))
+        if self.noise == "uniform":
+            uniform = 0.5 * (noise[:, :1] + 1.0)
+        else:
+            uniform = 0.5 * (1.0 + ops.erf(noise[:, :1] / math.sqrt(2.0)))
         return ops.concatenate([self.low + (self.high - self.low) * uniform, noise[:, 1:]], axis=1)
 
     def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
         return tuple(input_shape)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "low": self.low, "high": self.high}
+        return {**super().get_config(), "low": self.low, "high": self.high, "noise": self.noise}
 
 
 @keras.saving.register_keras_serializable(package="gan1d")
@@ -101,3 +110,43 @@ class GraphPoint(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape: Sequence[tuple[int | None, ...]]) -> tuple[int | None, ...]:
         return (input_shape[0][0], 2)
+
+
+@keras.saving.register_keras_serializable(package="gan1d")
+class DiracPoint(keras.layers.Layer):
+    """The Dirac-GAN's generator: any latent noise `(n, d)` -> the point `(theta, 0)`, `(n, 2)`.
+
+    Its one weight is `theta` (Mescheder et al. 2018): the generator puts all its
+    mass on one point of the x axis, which training should move onto the data's.
+
+    Args:
+        theta: Where the point starts.
+    """
+
+    def __init__(self, theta: float = 1.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.start = float(theta)
+
+    def build(self, input_shape: tuple[int | None, ...]) -> None:
+        self.theta = self.add_weight(shape=(), initializer=keras.initializers.Constant(self.start), name="theta")
+
+    def call(self, noise: Any) -> Any:
+        column = ops.ones_like(noise[:, :1]) * ops.cast(self.theta, noise.dtype)
+        return ops.concatenate([column, ops.zeros_like(column)], axis=1)
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        return (input_shape[0], 2)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "theta": self.start}
+
+
+@keras.saving.register_keras_serializable(package="gan1d")
+class FirstCoordinate(keras.layers.Layer):
+    """Points `(n, d)` -> their first coordinate `(n, 1)`: what the Dirac-GAN's discriminator looks at."""
+
+    def call(self, points: Any) -> Any:
+        return points[:, :1]
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+        return (input_shape[0], 1)

@@ -18,10 +18,10 @@ from collections.abc import Sequence
 import keras
 
 from gan1d.checks import integer, real
-from gan1d.core.layers import FourierFeatures, GraphPoint, UniformX
+from gan1d.core.layers import DiracPoint, FirstCoordinate, FourierFeatures, GraphPoint, UniformX
 from gan1d.errors import Gan1dError
 
-__all__ = ["build_discriminator", "build_generator", "build_graph_generator"]
+__all__ = ["build_dirac_gan_networks", "build_discriminator", "build_generator", "build_graph_generator"]
 
 
 def _check_units(hidden_units: object, what: str) -> tuple[int, ...]:
@@ -106,6 +106,7 @@ def build_graph_generator(
     activation: str = "leaky_relu",
     kernel_initializer: str = "he_uniform",
     output_scale: float = 1.0,
+    noise: str = "normal",
     name: str = "generator",
 ) -> keras.Model:
     """Builds a generator of a function's graph: latent noise `(n, latent_dim)` -> points `(x, y)`.
@@ -123,6 +124,7 @@ def build_graph_generator(
         activation: Activation of the hidden layers.
         kernel_initializer: Initializer of the hidden layers.
         output_scale: Multiplies y (a `Rescaling` layer when not 1).
+        noise: The GAN's latent noise, `"normal"` or `"uniform"` (how x is drawn from it).
         name: Model name.
 
     Returns:
@@ -135,15 +137,15 @@ def build_graph_generator(
     lo, hi = real("domain", domain[0], signed=True), real("domain", domain[1], signed=True)
     if not hi > lo:
         raise Gan1dError(f"the domain must have lo < hi, got {domain!r}")
-    noise = keras.Input((latent_dim,), name="noise")
-    drawn = UniformX(lo, hi, name="uniform_x")(noise)
+    latent = keras.Input((latent_dim,), name="noise")
+    drawn = UniformX(lo, hi, noise=noise, name="uniform_x")(latent)
     h = FourierFeatures(lo, hi, frequencies, name="x_features")(drawn)
     for i, u in enumerate(_check_units(hidden_units, "generator"), 1):
         h = keras.layers.Dense(u, activation=activation, kernel_initializer=kernel_initializer, name=f"hidden_{i}")(h)
     y = keras.layers.Dense(1, name="output")(h)
     if output_scale != 1.0:
         y = keras.layers.Rescaling(real("output_scale", output_scale, positive=True), name="output_scale")(y)
-    return keras.Model(noise, GraphPoint(name="point")([drawn, y]), name=name)
+    return keras.Model(latent, GraphPoint(name="point")([drawn, y]), name=name)
 
 
 def build_discriminator(
@@ -155,6 +157,7 @@ def build_discriminator(
     output_activation: str | None = "sigmoid",
     input_scale: float = 1.0,
     features: FourierFeatures | None = None,
+    spectral_norm: bool = False,
     name: str = "discriminator",
 ) -> keras.Sequential:
     """Builds the discriminator: points `(n, input_dim)` -> one score per point `(n, 1)`.
@@ -171,6 +174,9 @@ def build_discriminator(
             that points of that size reach the hidden layers unit-sized.
         features: A first layer that turns each point `(x, y)` into features
             (`FourierFeatures`); it replaces `input_scale`.
+        spectral_norm: Wrap every Dense layer in Keras's `SpectralNormalization`
+            (Miyato et al. 2018), which keeps each layer's largest singular value
+            near 1, so the discriminator stays Lipschitz.
         name: Model name.
 
     Returns:
@@ -185,9 +191,40 @@ def build_discriminator(
         layers.append(features)
     elif input_scale != 1.0:
         layers.append(keras.layers.Rescaling(1.0 / real("input_scale", input_scale, positive=True), name="input_scale"))
-    layers += [
+    dense = [
         keras.layers.Dense(u, activation=activation, kernel_initializer=kernel_initializer, name=f"hidden_{i}")
         for i, u in enumerate(_check_units(hidden_units, "discriminator"), 1)
     ]
-    layers.append(keras.layers.Dense(1, activation=output_activation, name="output"))
-    return keras.Sequential(layers, name=name)
+    dense.append(keras.layers.Dense(1, activation=output_activation, name="output"))
+    if spectral_norm:
+        dense = [keras.layers.SpectralNormalization(layer, name=f"{layer.name}_normalized") for layer in dense]
+    return keras.Sequential([*layers, *dense], name=name)
+
+
+def build_dirac_gan_networks(
+    theta: float = 1.0, psi: float = 1.0, latent_dim: int = 1
+) -> tuple[keras.Model, keras.Model]:
+    """The Dirac-GAN's networks (Mescheder et al. 2018): a point `(theta, 0)` and a linear discriminator `psi * x`.
+
+    The generator has the one weight theta and ignores its noise; the
+    discriminator the one weight psi, and scores a point by its first coordinate.
+    With the real points all at the origin, the game's only equilibrium is theta =
+    psi = 0.
+
+    Args:
+        theta: Where the generated point starts.
+        psi: The discriminator's starting slope.
+        latent_dim: Size of the noise the generator takes (and ignores).
+
+    Returns:
+        The generator (noise `(n, latent_dim)` -> `(n, 2)`) and the discriminator
+        (`(n, 2)` -> `(n, 1)` logits).
+    """
+    noise = keras.Input((integer("latent_dim", latent_dim),), name="noise")
+    generator = keras.Model(noise, DiracPoint(real("theta", theta, signed=True), name="point")(noise), name="generator")
+    points = keras.Input((2,), name="points")
+    slope = keras.layers.Dense(
+        1, use_bias=False, kernel_initializer=keras.initializers.Constant(real("psi", psi, signed=True)), name="psi"
+    )
+    discriminator = keras.Model(points, slope(FirstCoordinate(name="x")(points)), name="discriminator")
+    return generator, discriminator

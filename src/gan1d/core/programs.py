@@ -123,7 +123,8 @@ _MAX_LOOPS = 32
 
 def _identity(gan: GAN, target: Target) -> tuple[Any, ...]:
     """The objects a compiled loop was traced with; a GAN compiled again gets new optimizers."""
-    return ("instance", id(gan), id(gan.d_optimizer), id(gan.g_optimizer), id(gan.loss_fn), id(target))
+    method = tuple(gan.method().items())
+    return ("instance", id(gan), id(gan.d_optimizer), id(gan.g_optimizer), id(gan.loss_fn), id(target), method)
 
 
 def _is_identity(signature: Any) -> bool:
@@ -150,6 +151,7 @@ def _signature(gan: GAN, target: Target) -> Any:
             _unnamed(keras.saving.serialize_keras_object(gan.d_optimizer)),
             _unnamed(keras.saving.serialize_keras_object(gan.g_optimizer)),
             keras.saving.serialize_keras_object(gan.loss_fn),
+            gan.method(),
             own,
             target.describe(),
         ]

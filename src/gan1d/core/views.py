@@ -41,11 +41,13 @@ def plane(bounds: Bounds) -> Bounds:
     """The visible plane around a target's `((xmin, xmax), (ymin, ymax))`, widened on every side.
 
     A flat side (a constant function) gets the other side's span, so the plane is
-    never empty.
+    never empty; a single point (a data file of one repeated point) gets its
+    largest absolute coordinate as its span, or 1 at the origin.
     """
     (x0, x1), (y0, y1) = ((float(a), float(b)) for a, b in bounds)
     x_span, y_span = x1 - x0, y1 - y0
-    largest = max(x_span, y_span, abs(x0), abs(x1), abs(y0), abs(y1), 1e-6)
+    # A point at the origin has no size at all: give it a unit window.
+    largest = max(max(x_span, y_span, abs(x0), abs(x1), abs(y0), abs(y1)) or 1.0, 1e-6)
     x_span = x_span if x_span > 1e-9 * largest else max(y_span, largest)
     y_span = y_span if y_span > 1e-9 * largest else max(x_span, largest)
     x_mid, y_mid = (x0 + x1) / 2, (y0 + y1) / 2
@@ -66,16 +68,17 @@ def plane_grid(bounds: Bounds, cells: int = HEATMAP_CELLS) -> np.ndarray:
     return np.stack([grid_x.ravel(), grid_y.ravel()], axis=1).astype("float32")
 
 
-def latent_grid(latent_dim: int) -> np.ndarray:
+def latent_grid(latent_dim: int, reach: float = LATENT_REACH) -> np.ndarray:
     """Latent points whose images draw the generator's manifold, `(lines * MANIFOLD_SAMPLES, latent_dim)`.
 
     A 1-D latent gives one line; otherwise `MANIFOLD_LINES` lines along each of the
-    first two latent directions (the others held at 0), a square mesh.
+    first two latent directions (the others held at 0), a square mesh, through
+    [-reach, reach] (2 standard deviations of normal noise; 1 for uniform noise on [-1, 1]).
     """
-    t = np.linspace(-LATENT_REACH, LATENT_REACH, MANIFOLD_SAMPLES)
+    t = np.linspace(-reach, reach, MANIFOLD_SAMPLES)
     if latent_dim == 1:
         return t[:, None].astype("float32")
-    levels = np.linspace(-LATENT_REACH, LATENT_REACH, MANIFOLD_LINES)
+    levels = np.linspace(-reach, reach, MANIFOLD_LINES)
     along_second = [np.stack([np.full_like(t, level), t], axis=1) for level in levels]
     along_first = [np.stack([t, np.full_like(t, level)], axis=1) for level in levels]
     mesh = np.concatenate([*along_second, *along_first])

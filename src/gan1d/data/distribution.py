@@ -3,8 +3,9 @@
 A target draws points with NumPy (`sample`) and, inside a compiled training loop,
 with the backend's random ops (`sample_tensor`, through `gan1d.backend`); it knows
 the rectangle of the plane it covers (`bounds`) and describes itself for
-`config.json`. The targets themselves are curves (`gan1d.data.targets`) and
-distributions in the plane (`gan1d.data.planar`).
+`config.json`. The targets themselves are curves (`gan1d.data.targets`),
+distributions in the plane (`gan1d.data.planar`) and a user's own points
+(`gan1d.data.dataset`).
 """
 
 from __future__ import annotations
@@ -16,16 +17,34 @@ import numpy as np
 
 from gan1d.errors import Gan1dError
 
-__all__ = ["Bounds", "Target"]
+__all__ = ["MAX_ABS_VALUE", "Bounds", "Target"]
 
 Bounds: TypeAlias = tuple[tuple[float, float], tuple[float, float]]
 """A rectangle of the plane, `((xmin, xmax), (ymin, ymax))`."""
+
+MAX_ABS_VALUE = 1e6
+"""Largest |coordinate| a target's points may reach (a curve's |x| and |f(x)|, a data file's values);
+float32 training needs less."""
 
 
 def check_n(n: object) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise Gan1dError(f"number of points n must be a positive int, got {n!r}")
     return int(n)
+
+
+def sample_rows_tensor(rows: np.ndarray, n: int, seed: Any) -> Any:
+    """`n` random rows of a host array, picked with the backend's random ops, for targets Keras cannot trace.
+
+    The rows become a constant of the compiled program that calls this: uploaded
+    once when it is traced, not at every step.
+    """
+    import keras
+
+    from gan1d.backend import random_randint
+
+    index = random_randint((n,), 0, rows.shape[0], seed)
+    return keras.ops.take(keras.ops.convert_to_tensor(rows, dtype="float32"), index, axis=0)
 
 
 def _seed_message(seed: object) -> str:

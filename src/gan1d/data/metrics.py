@@ -1,6 +1,7 @@
-"""Objective quality of generated points against a `FunctionTarget`.
+"""Objective quality of generated points against a target.
 
-Three numbers, each scale-free so that runs on different targets compare:
+Against a `FunctionTarget`, four numbers, each scale-free so that runs on different
+targets compare:
 
 - `x_w1`: Wasserstein-1 distance between the generated x values and the
   target's x distribution (uniform on the domain), divided by the domain width.
@@ -16,12 +17,19 @@ Three numbers, each scale-free so that runs on different targets compare:
 - `coverage`: share of equal-width x bins over the domain that hold at least
   one generated point; points outside the domain fall in no bin.
 
+Against a `DataTarget` (a file of points), `energy_distance` (x and y scaled by
+the sample's width and height, `DataTarget.spread`) and `coverage`: the share of
+the grid cells over the sample's bounds (`DATA_BINS`: 20 bins along x for 1-D
+values, 10 x 10 for points in the plane) holding a point of the file that also
+hold a generated point.
+
 Generated points containing nan or inf (a diverged generator) give nan for every
 metric instead of an error, so a training log can record the failure.
 
 A run *succeeds* when its metrics meet its target's thresholds
 (`success_thresholds`): on a curve `x_w1 <= 0.02` and `curve_residual <= 0.02`;
-on a Gaussian mixture every mode captured and `high_quality >= 0.9`. `meets`
+on a Gaussian mixture every mode captured and `high_quality >= 0.9`; on other
+targets (moons, a data file) finite points. `meets`
 decides it, for one run (`gan1d.train`) and for each seed of a sweep alike.
 """
 
@@ -36,12 +44,14 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 from gan1d.checks import integer
+from gan1d.data.dataset import DataTarget
 from gan1d.data.distribution import Target
 from gan1d.data.planar import MixtureTarget
 from gan1d.data.targets import FunctionTarget
 from gan1d.errors import Gan1dError
 
 __all__ = [
+    "DATA_BINS",
     "HEADLINE",
     "HIGHER_IS_BETTER",
     "METRIC_POINTS",
@@ -51,6 +61,7 @@ __all__ = [
     "check_thresholds",
     "coverage",
     "curve_residual",
+    "data_coverage",
     "energy_distance",
     "judge",
     "mean_and_error",
@@ -75,12 +86,19 @@ HEADLINE = ("x_w1", "curve_residual", "modes_captured", "high_quality", "energy_
 # Generated points scored for a run's final metrics, and their latent seed: fixed so runs compare.
 METRIC_POINTS = 2500
 METRIC_SEED = 1234
+# Cells (along x, along y) of the grid `data_coverage` lays over a data file's points, by its columns.
+DATA_BINS: Mapping[int, tuple[int, int]] = {1: (20, 1), 2: (10, 10)}
 
 
 def _check(generated: object, target: object) -> np.ndarray | None:
     """Validate the arguments; return float64 points, or None if any are not finite."""
     if not isinstance(target, FunctionTarget):
         raise Gan1dError(f"metrics need a FunctionTarget (points on a curve), got {type(target).__name__}")
+    return _cloud(generated)
+
+
+def _cloud(generated: object) -> np.ndarray | None:
+    """`generated` as float64 `(n, 2)` points, or None if any are not finite."""
     try:
         points = np.asarray(generated, dtype=np.float64)
     except (TypeError, ValueError):
@@ -187,6 +205,55 @@ def coverage(generated: np.ndarray, target: FunctionTarget, bins: int = 20) -> f
     return float(np.unique(index).size / bins)
 
 
+def data_coverage(generated: np.ndarray, target: DataTarget) -> float:
+    """Share of the grid cells holding a point of the file that also hold a generated point.
+
+    The grid covers the sample's bounds (a flat side widened to `DataTarget.spread`)
+    with `DATA_BINS` cells: 20 bins along x for 1-D values (y is not looked at),
+    10 x 10 for points in the plane. Generated points outside it count for no cell.
+
+    Args:
+        generated: (n, 2) float array of points (x, y), n >= 1.
+        target: The data file's points.
+
+    Returns:
+        In [0, 1], 1 when every cell of the sample holds a generated point; nan if
+        any generated value is not finite.
+
+    Raises:
+        Gan1dError: On a bad shape or a target that is not a `DataTarget`.
+    """
+    if not isinstance(target, DataTarget):
+        raise Gan1dError(f"data coverage needs a DataTarget (a file of points), got {type(target).__name__}")
+    points = _cloud(generated)
+    if points is None:
+        return math.nan
+    sample = _sample_cells(target)
+    return float(np.isin(sample, _cells(points, target)).mean())
+
+
+def _cells(points: np.ndarray, target: DataTarget) -> np.ndarray:
+    """The grid cell of each point, numbered row by row, or -1 outside the grid."""
+    (x0, x1), (y0, y1) = target.bounds
+    size = np.array(target.spread)
+    bins = np.array(DATA_BINS[target.columns])
+    low = np.array([x0 + x1, y0 + y1]) / 2 - size / 2
+    # Clipped first: a far-off point would overflow the integer cast.
+    steps = np.clip((points - low) / size * bins, -1.0, bins + 1.0)
+    if target.columns == 1:
+        steps[:, 1] = 0.0
+    inside = ((steps >= 0) & (steps <= bins)).all(axis=1)
+    # A point on the top edge belongs to the last cell, as in np.histogram.
+    index = np.minimum(np.floor(steps).astype(np.int64), bins - 1)
+    return np.where(inside, index[:, 0] * bins[1] + index[:, 1], -1)
+
+
+@functools.lru_cache(maxsize=16)
+def _sample_cells(target: DataTarget) -> np.ndarray:
+    """The cells holding a point of the file, computed once per target (the file may hold a million)."""
+    return np.unique(_cells(target.points.astype(np.float64), target))
+
+
 def energy_distance(generated: np.ndarray, real: np.ndarray) -> float:
     """Energy distance between two clouds of points in the plane.
 
@@ -237,13 +304,24 @@ def summarize(generated: np.ndarray, target: Target) -> dict[str, float]:
         For a `FunctionTarget`: `x_w1`, `curve_residual`, `energy_distance`
         and `coverage` (20 bins; energy distance against as many real points
         drawn with a fixed seed, both scaled by the domain width and the range of
-        f). For a `MixtureTarget`: `mode_metrics` and `energy_distance`. For
-        other targets: `energy_distance`. Nan values when any generated value is
-        not finite.
+        f). For a `DataTarget`: `energy_distance` (against as many points of the
+        file, drawn with a fixed seed, both scaled by its `spread`) and
+        `data_coverage` as `coverage`. For a `MixtureTarget`: `mode_metrics` and
+        `energy_distance`. For other targets: `energy_distance`. Nan values when
+        any generated value is not finite.
 
     Raises:
         Gan1dError: If `generated` is not (n, 2).
     """
+    if isinstance(target, DataTarget):
+        cloud = _cloud(generated)
+        if cloud is None:
+            return dict.fromkeys(("energy_distance", "coverage"), math.nan)
+        real, within = _reference(target, len(cloud), target.spread)
+        return {
+            "energy_distance": _energy(cloud / np.array(target.spread), real, within),
+            "coverage": data_coverage(cloud, target),
+        }
     if not isinstance(target, FunctionTarget):
         cloud = np.asarray(generated, dtype=np.float64)
         scores = mode_metrics(cloud, target) if isinstance(target, MixtureTarget) else {}
@@ -308,7 +386,8 @@ def mode_metrics(generated: np.ndarray, target: MixtureTarget) -> dict[str, floa
 
 def success_thresholds(target: Target) -> dict[str, float]:
     """The success bar of a target: `SUCCESS_THRESHOLDS` on a curve; on a mixture
-    every mode captured plus `MIXTURE_THRESHOLDS`; elsewhere none (finite points succeed)."""
+    every mode captured plus `MIXTURE_THRESHOLDS`; elsewhere (moons, a data file)
+    none: finite points succeed."""
     if isinstance(target, FunctionTarget):
         return dict(SUCCESS_THRESHOLDS)
     if isinstance(target, MixtureTarget):

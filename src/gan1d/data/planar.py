@@ -1,4 +1,4 @@
-"""Distributions in the plane: the mode-collapse benchmarks `ring` and `grid`, and `moons`.
+"""Distributions in the plane: the mode-collapse benchmarks `ring` and `grid`, `moons`, and the point mass `dirac`.
 
 `ring` (8 Gaussians on a circle) and `grid` (25 on a square lattice) are the
 targets of the PacGAN and VEEGAN papers: a GAN that drops modes or smears points
@@ -18,7 +18,7 @@ import numpy as np
 from gan1d.data.distribution import Bounds, Target
 from gan1d.errors import Gan1dError
 
-__all__ = ["PLANAR_TARGETS", "MixtureTarget", "MoonsTarget"]
+__all__ = ["PLANAR_TARGETS", "MixtureTarget", "MoonsTarget", "PointMass"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,6 +119,39 @@ class MoonsTarget(Target):
         return points + self.noise * random_normal((n, 2), seed)
 
 
+@dataclasses.dataclass(frozen=True)
+class PointMass(Target):
+    """Every real point at the origin: the Dirac-GAN's data (Mescheder et al. 2018).
+
+    A point has no extent, so `bounds` is the square where the Dirac-GAN's
+    generated point starts, which the pictures show.
+
+    Attributes:
+        name: "dirac".
+    """
+
+    name: str = "dirac"
+
+    @property
+    def bounds(self) -> Bounds:
+        return (-1.0, 1.0), (-1.0, 1.0)
+
+    @property
+    def scale(self) -> float:
+        return 1.0
+
+    def describe(self) -> dict[str, object]:
+        return {"kind": "point", "name": self.name, "at": [0.0, 0.0]}
+
+    def _sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        return np.zeros((n, 2))
+
+    def _sample_tensor(self, n: int, seed: Any) -> Any:
+        from keras import ops
+
+        return ops.zeros((n, 2), "float32")
+
+
 def _ring() -> MixtureTarget:
     # Angles 2*pi*k/8 for k = 0..7; linspace(0, 2*pi, 8) would repeat a mode.
     angles = [2 * math.pi * k / 8 for k in range(8)]
@@ -133,5 +166,5 @@ def _grid() -> MixtureTarget:
 
 # Planar (non-curve) targets by name: the PacGAN/VEEGAN benchmarks and two moons.
 PLANAR_TARGETS: Mapping[str, Callable[[], Target]] = MappingProxyType(
-    {"ring": _ring, "grid": _grid, "moons": MoonsTarget}
+    {"ring": _ring, "grid": _grid, "moons": MoonsTarget, "dirac": PointMass}
 )

@@ -4,7 +4,8 @@ A `FunctionTarget` is the graph of a built-in curve, an expression in `x` (parse
 safely by `gan1d.data.expressions`) or a Python callable. `target(spec, domain)`
 turns a name, an expression, a callable or a ready `Target` into a target; the
 planar names (`ring`, `grid`, `moons`) give the distributions of
-`gan1d.data.planar`.
+`gan1d.data.planar`, and a path ending in `.npy` or `.csv` the points of that file
+(`gan1d.data.dataset`).
 
 Built-in curves (name: expression on its default domain):
 
@@ -39,6 +40,7 @@ import dataclasses
 import functools
 import math
 import numbers
+import os
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
@@ -46,7 +48,8 @@ from typing import Any
 import numpy as np
 
 from gan1d.data.curves import CurveShape, float32_inside, float32_suspects
-from gan1d.data.distribution import Bounds, Target
+from gan1d.data.dataset import is_data_path, load_data
+from gan1d.data.distribution import MAX_ABS_VALUE, Bounds, Target, sample_rows_tensor
 from gan1d.data.expressions import EXPRESSION_CONSTANTS, ParsedExpression, parse_expression
 from gan1d.data.planar import PLANAR_TARGETS
 from gan1d.errors import Gan1dError
@@ -111,9 +114,6 @@ jumps, which `curve_residual` scores.
 DEFAULT_DOMAIN: tuple[float, float] = (-0.5, 0.5)
 """Domain of expressions and callables when none is given."""
 
-MAX_ABS_VALUE = 1e6
-"""Largest |x| of a domain and largest |f(x)| on it; float32 training needs less."""
-
 MIN_DOMAIN_WIDTH = 1e-6
 """Narrowest domain accepted, HI - LO."""
 
@@ -150,16 +150,6 @@ def _check_domain(domain: object) -> tuple[float, float]:
     if hi - lo < max(MIN_DOMAIN_WIDTH, MIN_RELATIVE_WIDTH * max(abs(lo), abs(hi))):
         raise Gan1dError(message)
     return lo, hi
-
-
-def _sample_pool_tensor(pool: np.ndarray, n: int, seed: Any) -> Any:
-    """Pick n random rows of a host-side pool; for targets keras cannot trace."""
-    import keras
-
-    from gan1d.backend import random_randint
-
-    index = random_randint((n,), 0, pool.shape[0], seed)
-    return keras.ops.take(keras.ops.convert_to_tensor(pool, dtype="float32"), index, axis=0)
 
 
 # (expression text, domain) -> (min f, max f) of expressions that passed the checks.
@@ -364,7 +354,7 @@ class FunctionTarget(Target):
 
     def _sample_tensor(self, n: int, seed: Any) -> Any:
         if self._parsed is None:
-            return _sample_pool_tensor(self._pool, n, seed)
+            return sample_rows_tensor(self._pool, n, seed)
         import keras
 
         from gan1d.backend import random_uniform
@@ -384,25 +374,29 @@ def _callable_name(fn: Callable[..., object]) -> str:
 
 
 def target(
-    spec: str | Callable[[np.ndarray], np.ndarray] | Target = "square",
+    spec: str | os.PathLike[str] | Callable[[np.ndarray], np.ndarray] | Target = "square",
     domain: Sequence[float] | None = None,
 ) -> Target:
-    """Build a target from a built-in name, an expression, a callable or a Target.
+    """Build a target from a built-in name, an expression, a data file, a callable or a Target.
 
     Args:
-        spec: A key of `BUILTIN_TARGETS`, an expression in `x` (see
-            `parse_expression`), a callable mapping a float64 numpy array
-            to an array of the same shape, or a ready Target (returned as is).
+        spec: A key of `BUILTIN_TARGETS`, a planar name (`ring`, `grid`, `moons`),
+            the path (a string or `os.PathLike`) of a `.npy` or `.csv` file of
+            points (`gan1d.data.dataset.DataTarget`), an expression in `x` (see
+            `parse_expression`), a callable mapping a float64 numpy array to an
+            array of the same shape, or a ready Target (returned as is).
         domain: (lo, hi) of x. None means the built-in's default domain, or
             `DEFAULT_DOMAIN` for expressions and callables. Not allowed
-            with a Target instance, which already fixes its own support.
+            with a planar name, a data file or a Target instance, which fix
+            their own support.
 
     Returns:
         The target.
 
     Raises:
         Gan1dError: On an unknown name, a bad expression or domain, a failing
-            callable, f not finite on the domain, or domain given with a Target.
+            callable, f not finite on the domain, a bad data file (see
+            `DataTarget`), or domain given with a Target or a data file.
     """
     if isinstance(spec, Target):
         if domain is not None:
@@ -411,8 +405,16 @@ def target(
                 "build that target with the domain you want instead"
             )
         return spec
+    if isinstance(spec, os.PathLike):
+        spec = os.fspath(spec)
+        if not is_data_path(spec):
+            raise Gan1dError(f"a path must name a .npy or .csv data file, got {spec!r}")
     if isinstance(spec, str):
         key = spec.strip()
+        if is_data_path(key):
+            if domain is not None:
+                raise Gan1dError(f"data file {key!r} holds its own points and takes no domain")
+            return load_data(key)
         if key in PLANAR_TARGETS:
             if domain is not None:
                 raise Gan1dError(f"{key!r} is a distribution in the plane and takes no domain")
@@ -428,7 +430,7 @@ def target(
             shown = key if len(key) <= 60 else key[:57] + "..."
             raise Gan1dError(
                 f"unknown target {shown!r}; built-ins: {', '.join([*BUILTIN_TARGETS, *PLANAR_TARGETS])}; "
-                "or give an expression in x such as 'sin(3*x)'"
+                "or give an expression in x such as 'sin(3*x)', or a .npy or .csv file of points"
             )
         parsed = parse_expression(spec)
         return FunctionTarget(

@@ -46,6 +46,8 @@ from gan1d.pictures.style import (
     OUTSIDE_COLOR,
     PUSH_COLOR,
     REAL_COLOR,
+    VERDICT_LABELS,
+    loss_labels,
 )
 
 if TYPE_CHECKING:
@@ -121,7 +123,7 @@ class Frames:
             colorbar = fig.colorbar(ScalarMappable(BAND_NORM, BAND_MAP), cax=colorbar_axes)
             colorbar.set_ticks([0.0, 0.5, 1.0], labels=["fake", "0.5", "real"], fontsize=9)
             colorbar.ax.axhline(0.5, color=CONTOUR_COLOR, lw=1.1, ls=_CONTOUR_STYLE)
-            colorbar.set_label("discriminator: P(real)", fontsize=10, labelpad=2)
+            colorbar.set_label(VERDICT_LABELS[scene.objective][0], fontsize=10, labelpad=2)
         # The curve and the real points lie over the heatmap, so every frame draws
         # them too: `animated` leaves them out of the one full draw below. Sets of
         # polylines are one line broken by NaNs, drawn in one call.
@@ -167,7 +169,7 @@ class Frames:
             labels.append("curve")
         if self.heatmap:
             handles.append(Line2D([], [], color=CONTOUR_COLOR, lw=1.1, ls=_CONTOUR_STYLE))
-            labels.append("P(real) = 0.5")
+            labels.append(VERDICT_LABELS[self.scene.objective][1])
         if self.gradients:
             handles.append(Line2D([], [], color=PUSH_COLOR, lw=1.5))
             labels.append("gradient push")
@@ -202,7 +204,7 @@ class Frames:
         legend = Legend(
             losses,
             [Line2D([], [], color=D_LOSS_COLOR), Line2D([], [], color=G_LOSS_COLOR)],
-            ["discriminator", "generator"],
+            list(loss_labels(scene.objective, scene.penalty)),
             fontsize=8,
             loc="upper right",
             frameon=False,

@@ -28,7 +28,17 @@ from matplotlib.ticker import MaxNLocator
 from gan1d.files import write_text
 from gan1d.pictures.palette import VERDICT
 from gan1d.pictures.scene import Scene
-from gan1d.pictures.style import CURVE_COLOR, GENERATED_COLOR, LAYERS, MANIFOLD_COLOR, PUSH_COLOR, REAL_COLOR, PathArg
+from gan1d.pictures.style import (
+    CURVE_COLOR,
+    GENERATED_COLOR,
+    LAYERS,
+    MANIFOLD_COLOR,
+    PUSH_COLOR,
+    REAL_COLOR,
+    VERDICT_LABELS,
+    PathArg,
+    loss_labels,
+)
 
 if TYPE_CHECKING:
     from gan1d.data.distribution import Bounds
@@ -58,7 +68,7 @@ _METRIC_NOTES = {
     "x_w1": "Wasserstein-1 distance of the x values to the target's, over the domain width (0 is perfect)",
     "curve_residual": "mean |y - f(x)| over the range of f (0 is on the curve)",
     "energy_distance": "energy distance to as many real points (0 for identical clouds)",
-    "coverage": "share of 20 x bins that hold a generated point",
+    "coverage": "share of the target's cells (20 x bins; 10 x 10 for 2-D data) that hold a generated point",
     "modes_captured": "modes with a high-quality point",
     "high_quality": "share of points within 3 standard deviations of a mode",
     "reverse_kl": "KL divergence of the points over the modes to uniform (0 is even)",
@@ -205,6 +215,10 @@ def _scene_data(scene: Scene) -> dict[str, Any]:
         "curve": _rounded(np.stack(scene.curve, axis=1)) if scene.curve is not None else None,
         "xticks": _ticks(x0, x1),
         "yticks": _ticks(y0, y1),
+        "labels": {
+            "verdict": VERDICT_LABELS[scene.objective][0],
+            "losses": list(loss_labels(scene.objective, scene.penalty)),
+        },
         "colors": {
             "real": to_hex(REAL_COLOR),
             "generated": to_hex(GENERATED_COLOR),

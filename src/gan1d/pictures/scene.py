@@ -18,7 +18,7 @@ import numpy as np
 from gan1d.core.views import Views
 from gan1d.errors import Gan1dError
 from gan1d.pictures.arrays import as_curve, as_points, resolve_bounds
-from gan1d.pictures.style import DEFAULT_LAYERS, LAYERS, Curve, layer_names
+from gan1d.pictures.style import DEFAULT_LAYERS, LAYERS, PENALTY_LABELS, VERDICT_LABELS, Curve, layer_names
 
 if TYPE_CHECKING:
     from gan1d.data.distribution import Bounds
@@ -57,6 +57,8 @@ class Scene:
             windows of epochs when long, or None.
         quality: `(name, one value per frame)` drawn under the losses, or None.
         show: The layers drawn, in `gan1d.pictures.style.LAYERS` order.
+        objective: What the discriminator's score and the losses are
+            (`TrainConfig.loss`), which the labels say; `penalty` likewise.
     """
 
     epochs: tuple[int, ...]
@@ -68,6 +70,8 @@ class Scene:
     losses: tuple[np.ndarray, np.ndarray, np.ndarray] | None
     quality: tuple[str, np.ndarray] | None
     show: tuple[str, ...]
+    objective: str = "nonsaturating"
+    penalty: str = "none"
 
     @classmethod
     def build(
@@ -81,6 +85,8 @@ class Scene:
         show: str | Sequence[str] | None = None,
         curve: Curve | None = None,
         bounds: Bounds | None = None,
+        objective: str = "nonsaturating",
+        penalty: str = "none",
     ) -> Scene:
         """Checks a run's pictures' inputs and works out the view.
 
@@ -97,6 +103,8 @@ class Scene:
             curve: `(x, y)` of the target's curve, or None.
             bounds: The view `((xmin, xmax), (ymin, ymax))`, padded by 5%; None
                 takes the views' plane, else fits the real points and the curve.
+            objective: The run's objective (`TrainConfig.loss`), for the labels.
+            penalty: Its gradient penalty (`TrainConfig.penalty`), likewise.
 
         Raises:
             Gan1dError: On malformed input, or a layer asked for without its data.
@@ -132,6 +140,8 @@ class Scene:
             losses=losses,
             quality=quality_series,
             show=(),
+            objective=_known(objective, VERDICT_LABELS, "objective"),
+            penalty=_known(penalty, PENALTY_LABELS, "penalty"),
         )
         if show is None:
             return scene.showing([name for name in DEFAULT_LAYERS if scene.available[name]])
@@ -173,6 +183,7 @@ class Scene:
             "real": self.real,
             "limits": np.asarray(self.limits, dtype=np.float64),
             "show": np.asarray([LAYERS.index(name) for name in self.show], dtype=np.int64),
+            "method": np.asarray([self.objective, self.penalty]),
         }
         if self.curve is not None:
             arrays["curve"] = np.stack(self.curve)
@@ -200,6 +211,8 @@ class Scene:
             losses=None if losses is None else (losses[0], losses[1], losses[2]),
             quality=(str(arrays["quality_name"]), arrays["quality"]) if "quality" in arrays else None,
             show=tuple(LAYERS[i] for i in arrays["show"]),
+            objective=str(arrays["method"][0]),
+            penalty=str(arrays["method"][1]),
         )
 
     # ----- what one frame draws -----------------------------------------------
@@ -349,6 +362,12 @@ def _losses(history: Mapping[str, Sequence[float]] | Any) -> tuple[np.ndarray, n
         ends = np.append(ends, epochs[-1])
         averaged = [np.append(a, np.nanmean(v[whole:])) for a, v in zip(averaged, (d_loss, g_loss), strict=True)]
     return ends, averaged[0], averaged[1]
+
+
+def _known(name: str, table: Mapping[str, Any], what: str) -> str:
+    if name not in table:
+        raise Gan1dError(f"{what} must be one of {', '.join(table)}, got {name!r}")
+    return name
 
 
 def _quality(quality: tuple[str, Sequence[float]], frames: int) -> tuple[str, np.ndarray]:

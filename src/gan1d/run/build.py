@@ -6,7 +6,8 @@ import keras
 
 from gan1d.core.gan import GAN
 from gan1d.core.layers import FourierFeatures
-from gan1d.core.networks import build_discriminator, build_generator, build_graph_generator
+from gan1d.core.methods import BETA_OPTIMIZERS, MOMENTUM_OPTIMIZERS, OPTIMIZERS, PENALTY_WEIGHTS
+from gan1d.core.networks import build_dirac_gan_networks, build_discriminator, build_generator, build_graph_generator
 from gan1d.data.distribution import Target
 from gan1d.data.targets import FunctionTarget
 from gan1d.environment import seed_everything
@@ -32,8 +33,46 @@ def build_gan(config: TrainConfig, seed: int | None = None, *, distribution: Tar
     seed_everything(seed)
     target = distribution if distribution is not None else config.target()
     size = target.scale if config.normalize or config.instance_noise else 1.0
-    scale = size if config.normalize else 1.0
+    generator, discriminator = _networks(config, target, size if config.normalize else 1.0)
+    # A schedule of the discriminator's update count: it updates this many times per round.
+    d_updates, g_updates = max(1, config.discriminator_steps), max(1, config.generator_steps)
+    noise: float | keras.optimizers.schedules.LearningRateSchedule | None = None
+    if config.instance_noise and config.anneal_noise:
+        noise = keras.optimizers.schedules.PolynomialDecay(
+            config.instance_noise * size, max(1, config.epochs // 2) * d_updates, end_learning_rate=0.0
+        )
+    elif config.instance_noise:
+        noise = config.instance_noise * size
+    gan = GAN(
+        discriminator=discriminator,
+        generator=generator,
+        latent_dim=config.latent_dim,
+        seed=seed,
+        pack=config.pack,
+        instance_noise=noise,
+        noise=config.noise,
+        ema=config.ema,
+    )
+    penalty_weight = PENALTY_WEIGHTS[config.penalty] if config.penalty_weight is None else config.penalty_weight
+    gan.compile(
+        d_optimizer=_optimizer(config, config.d_optimizer, config.d_learning_rate, d_updates),
+        g_optimizer=_optimizer(config, config.optimizer, config.learning_rate, g_updates),
+        loss_fn=keras.losses.BinaryCrossentropy(from_logits=config.logits),
+        objective=config.loss,
+        penalty=config.penalty,
+        penalty_weight=penalty_weight,
+        weight_clip=config.weight_clip,
+        discriminator_steps=config.discriminator_steps,
+        generator_steps=config.generator_steps,
+    )
+    return gan
+
+
+def _networks(config: TrainConfig, target: Target, scale: float) -> tuple[keras.Model, keras.Model]:
+    """The generator and the discriminator a config describes, for `target`, with points of size `scale`."""
     generator_kind, frequencies = config.architecture(target)
+    if generator_kind == "dirac":
+        return build_dirac_gan_networks(latent_dim=config.latent_dim)
     features = None
     if generator_kind == "graph" or frequencies:
         assert isinstance(target, FunctionTarget)  # architecture() allows features only on curves
@@ -50,6 +89,7 @@ def build_gan(config: TrainConfig, seed: int | None = None, *, distribution: Tar
             frequencies=frequencies,
             activation=config.activation,
             output_scale=scale,
+            noise=config.noise,
         )
     else:
         generator = build_generator(
@@ -66,31 +106,20 @@ def build_gan(config: TrainConfig, seed: int | None = None, *, distribution: Tar
         output_activation=None if config.logits else "sigmoid",
         input_scale=scale,
         features=features,
+        spectral_norm=config.spectral_norm,
     )
-    noise = None
-    if config.instance_noise:
-        noise = keras.optimizers.schedules.PolynomialDecay(
-            config.instance_noise * size, max(1, config.epochs // 2), end_learning_rate=0.0
-        )
-    gan = GAN(
-        discriminator=discriminator,
-        generator=generator,
-        latent_dim=config.latent_dim,
-        seed=seed,
-        pack=config.pack,
-        instance_noise=noise,
-    )
+    return generator, discriminator
 
-    def adam(rate: float) -> keras.optimizers.Optimizer:
-        if config.schedule == "cosine":
-            return keras.optimizers.Adam(
-                keras.optimizers.schedules.CosineDecay(rate, decay_steps=config.epochs), beta_1=config.beta_1
-            )
-        return keras.optimizers.Adam(rate, beta_1=config.beta_1)
 
-    gan.compile(
-        d_optimizer=adam(config.d_learning_rate),
-        g_optimizer=adam(config.learning_rate),
-        loss_fn=keras.losses.BinaryCrossentropy(from_logits=config.logits),
-    )
-    return gan
+def _optimizer(config: TrainConfig, name: str, rate: float, updates: int) -> keras.optimizers.Optimizer:
+    """Keras's optimizer `name` at `rate`, decayed by a cosine over the network's `updates` per round if asked."""
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule = rate
+    if config.schedule == "cosine":
+        learning_rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps=config.epochs * updates)
+    options: dict[str, float] = {}
+    if name in BETA_OPTIMIZERS:
+        options.update(beta_1=config.beta_1, beta_2=config.beta_2)
+    if name in MOMENTUM_OPTIMIZERS:
+        options["momentum"] = config.momentum
+    optimizer: keras.optimizers.Optimizer = getattr(keras.optimizers, OPTIMIZERS[name])(learning_rate, **options)
+    return optimizer

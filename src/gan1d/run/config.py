@@ -14,15 +14,25 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from gan1d.checks import integer, real
+from gan1d.core.methods import (
+    MAX_STEPS_PER_ROUND,
+    MOMENTUM_OPTIMIZERS,
+    NOISES,
+    OBJECTIVES,
+    OPTIMIZERS,
+    PENALTIES,
+    RAW_SCORE,
+)
+from gan1d.data.dataset import is_data_path
 from gan1d.data.distribution import Target
 from gan1d.data.planar import PLANAR_TARGETS
 from gan1d.data.targets import BUILTIN_TARGETS, FunctionTarget, target
 from gan1d.errors import Gan1dError
 from gan1d.pictures.style import DEFAULT_LAYERS, LAYERS, layer_names
+from gan1d.run.presets import PRESETS
 
 __all__ = [
     "ACTIVATIONS",
@@ -39,7 +49,7 @@ __all__ = [
 ANIMATIONS = ("gif", "mp4", "none")
 SCHEDULES = ("constant", "cosine")
 ACTIVATIONS = ("relu", "leaky_relu", "elu", "tanh", "gelu", "silu")
-GENERATORS = ("auto", "plain", "graph")
+GENERATORS = ("auto", "plain", "graph", "dirac")
 DEFAULT_PRESET = "default"
 # Sine and cosine pairs of x both networks see with the graph generator on a curve
 # whose shape needs them (`CurveShape.needs_features`), unless set.
@@ -93,28 +103,30 @@ class TrainConfig:
 
     function: str = _field(
         "square",
-        "built-in name (" + ", ".join([*BUILTIN_TARGETS, *PLANAR_TARGETS]) + ") or an expression in x such as "
-        "'sin(3*x)'",
+        "built-in name (" + ", ".join([*BUILTIN_TARGETS, *PLANAR_TARGETS]) + "), an expression in x such as "
+        "'sin(3*x)', or a .npy or .csv file of points",
         metavar="F",
     )
     domain: tuple[float, float] | None = _field(
         None,
-        "x range of a curve (default: the built-in's, else -0.5 0.5); None for planar targets",
+        "x range of a curve (default: the built-in's, else -0.5 0.5); None for planar targets and data files",
         metavar=("LO", "HI"),
     )
     preset: str = _field(
-        DEFAULT_PRESET, "named settings the other fields start from", choices=("default", "planar", "seed")
+        DEFAULT_PRESET, "named settings the other fields start from", choices=("default", "planar", "seed", "dirac")
     )
-    epochs: int = _field(5000, "training steps, one batch each", metavar="N")
+    epochs: int = _field(
+        5000, "training steps: rounds of --discriminator-steps and --generator-steps updates", metavar="N"
+    )
     batch_size: int = _field(
         128, "real points per step (the generator makes as many, and twice as many for its own step)", metavar="N"
     )
     latent_dim: int = _field(2, "size of the generator's latent noise", metavar="N")
     generator_units: tuple[int, ...] = _field((32, 32), "hidden layer widths of the generator", metavar="N")
     discriminator_units: tuple[int, ...] = _field((128,), "hidden layer widths of the discriminator", metavar="N")
-    learning_rate: float = _field(1e-2, "Adam learning rate of the generator (and of the discriminator)", metavar="R")
+    learning_rate: float = _field(1e-2, "learning rate of the generator (and of the discriminator)", metavar="R")
     discriminator_learning_rate: float | None = _field(
-        None, "Adam learning rate of the discriminator (default: --learning-rate)", metavar="R"
+        None, "learning rate of the discriminator (default: --learning-rate)", metavar="R"
     )
     activation: str = _field(
         "leaky_relu", "hidden activation of the generator (and discriminator)", choices=ACTIVATIONS
@@ -123,12 +135,46 @@ class TrainConfig:
         None, "hidden activation of the discriminator (default: --activation)", choices=ACTIVATIONS
     )
     logits: bool = _field(True, "the discriminator outputs logits (else a sigmoid and probabilities)")
-    beta_1: float = _field(0.5, "Adam's first-moment decay", metavar="B")
+    loss: str = _field(
+        "nonsaturating",
+        "objective: nonsaturating (-log D(G(z))), minimax (log(1 - D(G(z)))), least-squares (LSGAN), hinge, "
+        "or wasserstein (a critic; with --weight-clip, --penalty wgan-gp or --spectral-norm)",
+        choices=OBJECTIVES,
+    )
+    penalty: str = _field(
+        "none",
+        "gradient penalty on the discriminator: r1 (zero-centred, on real points), r2 (on generated points), "
+        "wgan-gp (the gradient's norm pulled to 1 between them)",
+        choices=PENALTIES,
+    )
+    penalty_weight: float | None = _field(
+        None, "weight of the penalty (default: 10 for wgan-gp, 1 for r1 and r2)", metavar="W"
+    )
+    spectral_norm: bool = _field(False, "spectral normalization of every discriminator layer")
+    weight_clip: float | None = _field(
+        None, "clip every discriminator weight to [-C, C] after each of its updates (the original WGAN)", metavar="C"
+    )
+    discriminator_steps: int = _field(1, "discriminator updates per round, 0 to 10", metavar="K")
+    generator_steps: int = _field(1, "generator updates per round, 0 to 10", metavar="K")
+    ema: float | None = _field(
+        None,
+        "keep a moving average of the generator's weights with this decay (e.g. 0.999); snapshots, metrics and "
+        "generator.keras use it",
+        metavar="D",
+    )
+    optimizer: str = _field("adam", "optimizer of the generator (and of the discriminator)", choices=tuple(OPTIMIZERS))
+    discriminator_optimizer: str | None = _field(
+        None, "optimizer of the discriminator (default: --optimizer)", choices=tuple(OPTIMIZERS)
+    )
+    beta_1: float = _field(0.5, "first-moment decay of Adam and its kin", metavar="B")
+    beta_2: float = _field(0.999, "second-moment decay of Adam and its kin", metavar="B")
+    momentum: float = _field(0.0, "momentum of SGD and RMSprop", metavar="M")
     schedule: str = _field("cosine", "learning rate: constant, or decayed to 0 by a cosine", choices=SCHEDULES)
     residual: bool = _field(False, "the generator adds its latent vector to its output")
     generator: str = _field(
         "auto",
         "plain (a network makes x and y), graph (x drawn uniformly over the domain, a network makes y from x), "
+        "dirac (the Dirac-GAN: a point (theta, 0) and a linear discriminator psi*x, for the dirac target), "
         "or auto: graph for a curve, plain for a planar target or with --pack above 1",
         choices=GENERATORS,
     )
@@ -143,6 +189,8 @@ class TrainConfig:
         "noise on what the discriminator sees, a fraction of the target's size, annealed to 0 by half-way",
         metavar="S",
     )
+    anneal_noise: bool = _field(True, "anneal the instance noise to 0 by half-way (else it stays)")
+    noise: str = _field("normal", "latent noise: standard normal, or uniform on [-1, 1]", choices=NOISES)
     normalize: bool = _field(False, "scale both networks' points by the target's size")
     seed: int = _field(0, "seed of weights, latent noise and real samples", metavar="N")
     snapshot_every: int = _field(20, "epochs between stored snapshots of generated points (0: none)", metavar="N")
@@ -194,7 +242,9 @@ class TrainConfig:
             )
         _check_names(fields)
         _check_names(overrides)
-        return cls(**{**fields, **overrides})
+        config = cls(**{**fields, **overrides})
+        _check_same_data(config, values)
+        return config
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str], **overrides: Any) -> TrainConfig:
@@ -247,12 +297,17 @@ class TrainConfig:
         return self.learning_rate if self.discriminator_learning_rate is None else self.discriminator_learning_rate
 
     @property
+    def d_optimizer(self) -> str:
+        """The discriminator's optimizer."""
+        return self.optimizer if self.discriminator_optimizer is None else self.discriminator_optimizer
+
+    @property
     def d_activation(self) -> str:
         """The discriminator's hidden activation."""
         return self.activation if self.discriminator_activation is None else self.discriminator_activation
 
     def architecture(self, distribution: Target) -> tuple[str, int]:
-        """The generator (`"plain"` or `"graph"`) and Fourier feature count used on `distribution`.
+        """The generator (`"plain"`, `"graph"` or `"dirac"`) and Fourier feature count used on `distribution`.
 
         `generator="auto"` picks the graph generator for a curve when `pack` is 1,
         else the plain one. `fourier_features=None` gives a graph generator
@@ -300,43 +355,6 @@ _RECORD_ONLY = frozenset({"replayable", "target"})
 
 _FIELDS = {field.name: field for field in dataclasses.fields(TrainConfig)}
 
-# Settings per preset, on top of the field defaults (which are the `default` preset).
-PRESETS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
-    {
-        # Tuned on curves (docs/presets.md): logits, Adam(beta_1=0.5) with a high
-        # learning rate decayed to 0 by a cosine, a 2-D latent and a 2-layer
-        # generator. It adapts to the curve: the graph generator on every curve,
-        # with Fourier features of x where the curve's shape needs them.
-        "default": {},
-        # machinelearningmastery's 1D GAN, as the seed article trains it with fit().
-        "seed": {
-            "latent_dim": 5,
-            "batch_size": 64,
-            "generator_units": (15,),
-            "discriminator_units": (25,),
-            "learning_rate": 1e-3,
-            "activation": "relu",
-            "logits": False,
-            "beta_1": 0.9,
-            "schedule": "constant",
-            "generator": "plain",
-        },
-        # The planar mode-collapse benchmarks, ring and grid (docs/presets.md).
-        "planar": {
-            "epochs": 12000,
-            "batch_size": 512,
-            "generator_units": (128, 128, 128),
-            "discriminator_units": (128, 128, 128),
-            "learning_rate": 3e-3,
-            "activation": "relu",
-            "discriminator_activation": "leaky_relu",
-            "normalize": True,
-            "residual": True,
-            "generator": "plain",
-        },
-    }
-)
-
 
 def _check_names(options: Mapping[str, Any]) -> None:
     unknown = sorted(set(options) - set(_FIELDS))
@@ -381,26 +399,73 @@ def _validated(config: TrainConfig) -> tuple[dict[str, Any], Target | None]:
     if values["pack"] > 1 and (config.generator == "graph" or config.fourier_features):
         raise Gan1dError("the graph generator and Fourier features judge points one by one; they need pack=1")
     values["instance_noise"] = real("instance_noise", config.instance_noise)
-    values["beta_1"] = real("beta_1", config.beta_1)
-    if not values["beta_1"] < 1:
-        raise Gan1dError(f"beta_1 must be a number in [0, 1), got {config.beta_1!r}")
-    for name in ("logits", "residual", "normalize"):
+    for name in ("logits", "residual", "normalize", "spectral_norm", "anneal_noise"):
         value = getattr(config, name)
         if not isinstance(value, bool):
             raise Gan1dError(f"{name} must be true or false, got {value!r}")
-    for name in ("activation", "discriminator_activation", "schedule", "generator", "animation", "preset"):
+    for name in (
+        *("activation", "discriminator_activation", "schedule", "generator", "animation", "preset"),
+        *("loss", "penalty", "optimizer", "discriminator_optimizer", "noise"),
+    ):
         value = getattr(config, name)
         choices = TrainConfig.help(name).choices or ()
-        if name == "discriminator_activation" and value is None:
+        if name.startswith("discriminator_") and value is None:
             continue
         if value not in choices:
             raise Gan1dError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    values.update(_method_values(config))
     values["show"] = layer_names(config.show)
     values["function"], values["domain"], distribution = _target_fields(config.function, config.domain)
     planar = values["domain"] is None and distribution is not None
     if planar and (config.generator == "graph" or config.fourier_features):
         raise Gan1dError(f"the graph generator and Fourier features are for curves, not {values['function']!r}")
+    if config.generator == "dirac" and values["function"] != "dirac":
+        raise Gan1dError(
+            f"the Dirac-GAN's networks (--generator dirac) are for the dirac target, not {values['function']!r}"
+        )
+    if config.generator == "dirac" and values["pack"] > 1:
+        raise Gan1dError("the Dirac-GAN judges its one point alone; it needs pack=1")
     return values, distribution
+
+
+def _method_values(config: TrainConfig) -> dict[str, Any]:
+    """How the networks train, checked: updates per round, optimizers' settings, penalty, clipping, average."""
+    values: dict[str, Any] = {}
+    for name in ("discriminator_steps", "generator_steps"):
+        values[name] = integer(name, getattr(config, name), 0, MAX_STEPS_PER_ROUND)
+    if not values["discriminator_steps"] + values["generator_steps"]:
+        raise Gan1dError("discriminator_steps and generator_steps cannot both be 0: nothing would train")
+    for name in ("beta_1", "beta_2", "momentum"):
+        values[name] = real(name, getattr(config, name))
+        if not values[name] < 1:
+            raise Gan1dError(f"{name} must be a number in [0, 1), got {getattr(config, name)!r}")
+    for name in ("penalty_weight", "weight_clip", "ema"):
+        if getattr(config, name) is not None:
+            values[name] = real(name, getattr(config, name), positive=name == "weight_clip")
+    if config.ema is not None and not values["ema"] < 1:
+        raise Gan1dError(f"ema must be a decay in [0, 1), got {config.ema!r}")
+    if config.loss in RAW_SCORE and not config.logits:
+        raise Gan1dError(
+            f"the {config.loss} objective reads the discriminator's raw score: it cannot end in a sigmoid "
+            "(drop --no-logits)"
+        )
+    used = {config.optimizer, config.discriminator_optimizer or config.optimizer}
+    if values["momentum"] and not used & set(MOMENTUM_OPTIMIZERS):
+        raise Gan1dError(f"momentum is a setting of {' and '.join(MOMENTUM_OPTIMIZERS)}, not of {', '.join(used)}")
+    return values
+
+
+def _check_same_data(config: TrainConfig, values: Mapping[str, Any]) -> None:
+    """Refuses to replay a run on a data file whose bytes changed since `config.json` was written."""
+    recorded = values.get("target")
+    if not isinstance(recorded, Mapping) or recorded.get("kind") != "data" or config.function != values.get("function"):
+        return
+    now = config.target().describe()["sha256"]
+    if recorded.get("sha256") not in (None, now):
+        raise Gan1dError(
+            f"data file {config.function!r} changed since this config was written (sha256 {recorded.get('sha256')} "
+            f"then, {now} now); restore the file, or train on it anew without the old config"
+        )
 
 
 def _target_fields(function: object, domain: object) -> tuple[str, tuple[float, float] | None, Target | None]:
@@ -420,6 +485,8 @@ def _target_fields(function: object, domain: object) -> tuple[str, tuple[float, 
         if domain is not None:
             raise Gan1dError(f"{function.strip()!r} is a distribution in the plane and takes no domain")
         return function.strip(), None, target(function)
+    if is_data_path(function):
+        return function.strip(), None, target(function, domain)
     built = target(function, domain)
     assert isinstance(built, FunctionTarget)
     return function.strip(), built.domain, built

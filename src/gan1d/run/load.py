@@ -59,7 +59,8 @@ def load_run(path: Path) -> SavedRun:
         history = {name: [float(v) for v in columns.get(name, [])] for name in ("d_loss", "g_loss")}
     except (OSError, ValueError) as error:
         raise Gan1dError(f"cannot read the history of {str(path)!r}: {error}") from None
-    if len(history["d_loss"]) != int(keras.ops.convert_to_numpy(gan.g_optimizer.iterations)):
+    updates = int(keras.ops.convert_to_numpy(gan.g_optimizer.iterations))
+    if len(history["d_loss"]) * config.generator_steps != updates:
         raise Gan1dError(f"the history and the saved GAN of {str(path)!r} disagree on the steps trained")
     snapshots: list[tuple[int, np.ndarray]] = []
     accuracy: list[tuple[int, float, float]] = []

@@ -68,8 +68,8 @@ class TrainResult:
 
     @property
     def generator(self) -> keras.Model:
-        """The trained generator, a `keras.Model`: latent noise -> points."""
-        return self.gan.generator
+        """The trained generator, a `keras.Model`: latent noise -> points (with `ema`, the moving average's)."""
+        return self.gan.averaged_generator()
 
     @property
     def discriminator(self) -> keras.Model:
@@ -114,6 +114,8 @@ class TrainResult:
             quality=(names[0].replace("_", " "), self.quality[names[0]]) if names else None,
             curve=distribution.curve(),
             show="none",
+            objective=self.config.loss,
+            penalty=self.config.penalty,
         )
         return scene.showing_available(self.config.show if show is None else show)
 

@@ -22,13 +22,15 @@ import numpy as np
 
 from gan1d.core.callbacks import SnapshotCallback
 from gan1d.core.gan import GAN
-from gan1d.core.layers import UniformX
+from gan1d.core.layers import DiracPoint, UniformX
 from gan1d.core.views import CAPTURED, Views
+from gan1d.data.dataset import DataTarget
 from gan1d.data.distribution import Target
 from gan1d.data.metrics import METRIC_POINTS, METRIC_SEED, judge
 from gan1d.data.targets import target as make_target
 from gan1d.errors import Gan1dError, RunInterrupted, TrainingDiverged
 from gan1d.pictures.rendering import LiveRendering
+from gan1d.pictures.style import loss_meanings
 from gan1d.run.build import build_gan
 from gan1d.run.config import TrainConfig
 from gan1d.run.folder import RunFolder, check_outputs
@@ -43,7 +45,7 @@ OutDir = str | os.PathLike[str] | RunFolder | None
 
 
 def train(
-    target: str | Callable[[np.ndarray], np.ndarray] | Target | None = None,
+    target: str | os.PathLike[str] | Callable[[np.ndarray], np.ndarray] | Target | None = None,
     *,
     config: TrainConfig | None = None,
     out_dir: OutDir = None,
@@ -61,7 +63,8 @@ def train(
 
     Args:
         target: A built-in name, an expression in `x`, a planar target name,
-            a Python callable on float64 arrays, or a `Target`; default `"square"`.
+            the path of a `.npy` or `.csv` file of points, a Python callable on
+            float64 arrays, or a `Target`; default `"square"`.
         config: A ready `TrainConfig` (then `target` and `options` must be empty).
         out_dir: Folder to write the run to (new or empty, or a claimed
             `RunFolder`); None writes nothing.
@@ -156,8 +159,9 @@ class _DrawnSnapshots(SnapshotCallback):
 
 
 def _generator_kind(gan: GAN) -> str:
-    """`"graph"` for a generator that draws x uniformly over the domain, else `"plain"`."""
-    return "graph" if any(isinstance(layer, UniformX) for layer in gan.generator.layers) else "plain"
+    """`"graph"` for a generator that draws x uniformly over the domain, `"dirac"` for the Dirac-GAN's, else `"plain"`."""
+    kinds = {UniformX: "graph", DiracPoint: "dirac"}
+    return next((kinds[type(layer)] for layer in gan.generator.layers if type(layer) in kinds), "plain")
 
 
 def _files_complete(path: Path) -> bool:
@@ -169,7 +173,7 @@ def _files_complete(path: Path) -> bool:
 
 
 def _config_and_target(
-    target: str | Callable[[np.ndarray], np.ndarray] | Target | None,
+    target: str | os.PathLike[str] | Callable[[np.ndarray], np.ndarray] | Target | None,
     config: TrainConfig | None,
     options: dict[str, Any],
 ) -> tuple[TrainConfig, Target]:
@@ -179,10 +183,19 @@ def _config_and_target(
         if not isinstance(config, TrainConfig):
             raise Gan1dError(f"config must be a TrainConfig, got {type(config).__name__}")
         return config, config.target()
+    if isinstance(target, os.PathLike):
+        target = os.fspath(target)
+    if isinstance(target, DataTarget):
+        # Named by its path in the config, so the run replays from config.json.
+        config, distribution = _config_and_target(target.path, None, options)
+        if distribution != target:
+            raise Gan1dError(f"data file {target.path!r} changed since it was read; read it again")
+        return config, distribution
     if target is None or isinstance(target, str):
         if "function" in options and target is not None:
             raise Gan1dError("give the target once: as the first argument or as function=")
-        config = TrainConfig.from_preset(**{"function": "square" if target is None else target, **options})
+        # Without a target, the preset's (the dirac preset has one) or the default curve.
+        config = TrainConfig.from_preset(**({} if target is None else {"function": target}), **options)
         return config, config.target()
     distribution = make_target(target, options.pop("domain", None))
     return TrainConfig.described(distribution, **options), distribution
@@ -283,12 +296,17 @@ def _train(
     elif status == "completed" and steps < config.epochs:
         status = "stopped"
 
+    d_meaning, g_meaning = loss_meanings(config.loss, config.penalty)
     metrics: dict[str, Any] = {
         "backend": keras.backend.backend(),
         "status": status,
         "generator": _generator_kind(gan),
         "steps": steps,
         "planned_steps": config.epochs,
+        # A step is a round of both networks' updates; what each did, as their optimizers counted it.
+        "discriminator_updates": int(keras.ops.convert_to_numpy(gan.d_optimizer.iterations)),
+        "generator_updates": int(keras.ops.convert_to_numpy(gan.g_optimizer.iterations)),
+        "losses": {"d_loss": d_meaning, "g_loss": g_meaning},
         "train_seconds": round(train_seconds, 4),
         "us_per_step": round(1e6 * train_seconds / max(1, steps - initial_epoch), 2) if steps > initial_epoch else None,
     }

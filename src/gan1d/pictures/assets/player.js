@@ -80,7 +80,7 @@ function gan1dPlayer(root) {
     c.fillText("real", left + width + 4, top + 6); c.fillText("0.5", left + width + 4, (top + bottom) / 2);
     c.fillText("fake", left + width + 4, bottom - 6);
     c.save(); c.translate(left + width + 44, (top + bottom) / 2); c.rotate(-Math.PI / 2);
-    c.textAlign = "center"; c.fillText("discriminator: P(real)", 0, 0); c.restore();
+    c.textAlign = "center"; c.fillText(data.labels.verdict, 0, 0); c.restore();
   }
 
   function marker(c, x, y, kind) {
@@ -182,8 +182,8 @@ function gan1dPlayer(root) {
       const axes = chart(c, top, bottom, L.limits, false, L.yticks);
       line(c, axes, L.x, L.d, L.counts[frame], "#d62728", top, bottom);
       line(c, axes, L.x, L.g, L.counts[frame], "#2ca02c", top, bottom);
-      c.fillStyle = "#d62728"; c.font = font(11); c.textAlign = "right"; c.fillText("discriminator", axes.right - 4, top + 12);
-      c.fillStyle = "#2ca02c"; c.fillText("generator", axes.right - 4, top + 26);
+      c.fillStyle = "#d62728"; c.font = font(11); c.textAlign = "right"; c.fillText(data.labels.losses[0], axes.right - 4, top + 12);
+      c.fillStyle = "#2ca02c"; c.fillText(data.labels.losses[1], axes.right - 4, top + 26);
       c.fillStyle = "#333"; c.fillRect(axes.tx(epoch), top, 1.2, bottom - top);
     }
     if (data.quality) {

@@ -215,11 +215,12 @@ def _add_study_command(commands: Any) -> None:
 def _add_dirac_command(commands: Any) -> None:
     dirac = commands.add_parser(
         "dirac",
-        help="train the Dirac-GAN under each training method and draw where it goes",
+        help="train the Dirac-GAN under each training method, and draw and animate where it goes",
         description="Train the Dirac-GAN (Mescheder et al. 2018: real points at the origin, a generated point "
         "(theta, 0), a linear discriminator psi*x) under each training method, from the same start, and write "
         "dirac-<method>.png (the change one round makes over (theta, psi), and the training's path), dirac.png "
-        "(every method side by side) and dirac.md and dirac.json (the distance to the equilibrium at the end).",
+        "(every method side by side), dirac.gif (the same, each training moving along its path) and dirac.md and "
+        "dirac.json (the distance to the equilibrium at the end).",
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

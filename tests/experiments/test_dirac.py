@@ -96,9 +96,24 @@ def test_the_dirac_command_writes_the_pictures_and_the_table(tmp_path, capsys):
     out = tmp_path / "dirac"
     assert main(["dirac", "--out", str(out), "--methods", "r1", "--rounds", "30"]) == 0
     assert "r1" in capsys.readouterr().out
-    assert {path.name for path in out.iterdir()} == {"dirac-r1.png", "dirac.png", "dirac.json", "dirac.md"}
+    assert {path.name for path in out.iterdir()} == {
+        "dirac-r1.png",
+        "dirac.png",
+        "dirac.gif",
+        "dirac.json",
+        "dirac.md",
+    }
     with Image.open(out / "dirac.png") as image:
         assert image.size == (400, 450)
+    # The 30 rounds and the start, one frame each, the panel at 60 dpi.
+    with Image.open(out / "dirac.gif") as image:
+        assert image.n_frames == 31
+        assert image.size == (240, 270)
+        image.seek(0)
+        first = np.asarray(image.convert("RGB"))
+        image.seek(30)
+        last = np.asarray(image.convert("RGB"))
+    assert np.any(first != last)
     table = json.loads((out / "dirac.json").read_text())
     (r1,) = table["methods"]
     assert r1["method"] == "r1"

@@ -7,8 +7,8 @@ Each method of `DIRAC_METHODS` trains the real `gan1d.GAN` (`build_gan`, then
 `GAN.fit_target`) from the same start, and `train_dirac` records where (theta, psi)
 goes; `dirac_field` computes the change one training round makes from every point of
 a (theta, psi) grid with the GAN's own compiled step (`fit_target_many` for one step
-from each point). `write_dirac` draws both for every method and writes the table of
-final distances.
+from each point). `write_dirac` draws both for every method, animates the training
+over the fields, and writes the table of final distances.
 
 The settings are those of the authors' code (the `DiracGAN` notebook of
 LMescheder/GAN_stability): gradient descent with step h = 0.2 for both networks, 500
@@ -50,7 +50,7 @@ from gan1d.core.gan import GAN, GANState
 from gan1d.core.loop import fit_target_many
 from gan1d.errors import Gan1dError
 from gan1d.files import write_json, write_text
-from gan1d.pictures.dirac import DiracPanel, plot_dirac, plot_dirac_methods
+from gan1d.pictures.dirac import DiracPanel, animate_dirac, plot_dirac, plot_dirac_methods
 from gan1d.run.build import build_gan
 from gan1d.run.config import TrainConfig
 
@@ -312,11 +312,12 @@ def write_dirac(
     seed: int = 0,
     on_method: Callable[[DiracRun], None] | None = None,
 ) -> dict[str, Path]:
-    """Trains every method, and writes its picture, the side-by-side figure and the tables.
+    """Trains every method, and writes its picture, the side-by-side figure, its GIF and the tables.
 
     Writes `dirac-<method>.png` per method (the field, the trajectory, the start and
     the end), `dirac.png` (every method side by side, each titled with its final
-    distance), `dirac.json` and `dirac.md` (the table of final distances).
+    distance), `dirac.gif` (the same, the training moving along its trajectory),
+    `dirac.json` and `dirac.md` (the table of final distances).
 
     Args:
         out_dir: The folder to write to (made if missing).
@@ -356,6 +357,7 @@ def write_dirac(
         if on_method is not None:
             on_method(run)
     files["dirac.png"] = plot_dirac_methods(panels, folder / "dirac.png")
+    files["dirac.gif"] = animate_dirac(panels, folder / "dirac.gif")
     rows = [_row(run) for run in runs]
     files["dirac.json"] = write_json(
         folder / "dirac.json",

@@ -6,7 +6,7 @@
 
 nox                       # tests under JAX and TensorFlow, lint, typecheck, docs
 nox -s "tests(jax)" -- -k cli
-nox -s slow               # long convergence checks
+nox -s slow               # long checks: convergence, every training method resumed, further cases
 nox -s faults             # fault injection: signals, full disks, concurrent runs
 nox -s both_backends      # JAX beside TensorFlow: TensorFlow never imported
 nox -s "browser(jax)"      # the run report in headless Chromium

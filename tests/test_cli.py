@@ -205,6 +205,8 @@ def test_a_config_file_repeats_a_run_and_options_override_it(cli_run, tmp_path, 
     assert main(["train", "--config", str(out), "--preset", "seed", "--out", str(tmp_path / "x")]) == 2
 
 
+# Long; `tests/run/test_train.py` checks the same resume in the default suite.
+@pytest.mark.slow
 def test_resume_finishes_an_interrupted_run_like_one_that_never_stopped(tmp_path, capsys):
     class InterruptAt(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):

@@ -49,6 +49,7 @@ def test_same_seed_gives_identical_history_and_another_seed_differs():
     assert first["d_loss"] != other["d_loss"]
 
 
+@pytest.mark.slow  # long: several compiles of the same run
 def test_how_a_run_is_split_into_compiled_calls_does_not_change_it():
     whole = make_gan(2).fit_target(SQUARE, epochs=130).history["g_loss"]
     gan = make_gan(2)
@@ -98,6 +99,7 @@ def test_snapshot_accuracy_agrees_with_the_discriminator_on_the_host():
     np.testing.assert_allclose(in_loop.discriminator_accuracy[-1][1:], expected, atol=1e-6)
 
 
+@pytest.mark.slow  # long: a run compiled and continued twice
 def test_a_continued_run_takes_its_snapshots_on_the_same_epochs():
     snapshots = SnapshotCallback(every=20, n_points=10)
     gan = make_gan()
@@ -251,7 +253,7 @@ def make_noisy(step: int, seed: int = 0, output_activation: str | None = None) -
     return gan
 
 
-@pytest.mark.parametrize("output_activation", [None, "sigmoid"])
+@pytest.mark.parametrize("output_activation", [pytest.param(None, marks=pytest.mark.slow), "sigmoid"])
 def test_divergence_keeps_the_last_good_step_exactly(output_activation):
     # With a sigmoid and probabilities the clipped loss stays finite while the weights turn NaN.
     gan = make_noisy(700, output_activation=output_activation)
@@ -285,6 +287,7 @@ def test_fit_target_rejects_bad_arguments():
         SnapshotCallback(every=2.5)
 
 
+@pytest.mark.slow  # long: three GANs compiled
 def test_copies_train_apart_exactly_as_each_would_alone():
     gans = [make_gan(seed) for seed in (0, 1)]
     finals, d_losses, _ = fit_target_many(gans[0], SQUARE, [g.copy_state() for g in gans], 120, 64)

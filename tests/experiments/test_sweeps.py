@@ -51,6 +51,7 @@ def test_sweep_writes_json_csv_and_a_grid(swept):
         assert image.width > 400
 
 
+@pytest.mark.slow  # long: a sweep and a run of the same seed
 def test_a_seed_of_a_sequential_sweep_is_that_seed_of_train():
     result = sweep(seeds=[4], epochs=150, vectorized=False)
     alone = gan1d.train(seed=4, epochs=150, snapshot_every=0)

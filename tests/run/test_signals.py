@@ -13,7 +13,9 @@ from gan1d.errors import RunInterrupted
 from support.runs import COMMAND, assert_complete, no_temporary_files, read_strict_json, started
 
 
-@pytest.mark.parametrize(("sent", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(
+    ("sent", "status"), [(signal.SIGINT, 130), pytest.param(signal.SIGTERM, 143, marks=pytest.mark.slow)]
+)
 def test_a_signal_during_training_keeps_what_was_trained(tmp_path, sent, status):
     out = tmp_path / "run"
     with started("train", "--epochs", "400000", "--snapshot-every", "100", "--out", str(out)) as process:

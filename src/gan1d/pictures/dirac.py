@@ -46,6 +46,7 @@ from matplotlib.ticker import FixedLocator
 from gan1d.checks import integer
 from gan1d.errors import Gan1dError
 from gan1d.files import atomic_path
+from gan1d.pictures.stills import save_figure
 from gan1d.pictures.style import GENERATED_COLOR, REAL_COLOR, PathArg
 
 __all__ = ["GIF_DPI", "GIF_FRAMES", "DiracPanel", "animate_dirac", "plot_dirac", "plot_dirac_methods"]
@@ -113,7 +114,7 @@ def plot_dirac(panel: DiracPanel, path: PathArg) -> Path:
     ax = fig.add_subplot()
     _draw_panel(ax, panel)
     fig.legend(loc="outside lower center", ncols=4, fontsize=9)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_dirac_methods(panels: Sequence[DiracPanel], path: PathArg, *, columns: int = 4) -> Path:
@@ -135,7 +136,7 @@ def plot_dirac_methods(panels: Sequence[DiracPanel], path: PathArg, *, columns: 
         _draw_panel(ax, panel, small=True)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=11)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def animate_dirac(
@@ -305,13 +306,3 @@ def _figure(size: tuple[float, float], *, dpi: int = 100, canvas: type[FigureCan
     fig = Figure(figsize=size, dpi=dpi, layout="constrained")
     canvas(fig)
     return fig
-
-
-def _save(fig: Figure, path: PathArg) -> Path:
-    final = Path(path)
-    fmt = final.suffix.lower().lstrip(".")
-    if fmt not in fig.canvas.get_supported_filetypes():
-        raise Gan1dError(f"unsupported image format {final.suffix or final.name!r}; use .png")
-    with atomic_path(final) as tmp:
-        fig.savefig(tmp, format=fmt)
-    return final

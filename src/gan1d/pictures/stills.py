@@ -62,7 +62,7 @@ def plot_target(
     _draw_background(ax, real, curve_xy, resolve_bounds(real, curve_xy, None))
     ax.set_title(title)
     ax.legend(loc="best", fontsize=9)
-    return _save_figure(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_losses(
@@ -119,7 +119,7 @@ def plot_losses(
     ax.set_title("Losses")
     ax.grid(True, lw=0.4, alpha=0.5)
     ax.legend(loc="best", fontsize=9)
-    return _save_figure(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_samples(
@@ -163,7 +163,7 @@ def plot_samples(
     )
     ax.set_title(title)
     ax.legend(loc="best", fontsize=9)
-    return _save_figure(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_grid(
@@ -213,7 +213,7 @@ def plot_grid(
         ax.tick_params(labelsize=6)
         if titles is not None:
             ax.set_title(titles[i], fontsize=7)
-    return _save_figure(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_quality(epochs: Sequence[int], curves: Mapping[str, Sequence[float]], path: PathArg) -> Path:
@@ -251,7 +251,7 @@ def plot_quality(epochs: Sequence[int], curves: Mapping[str, Sequence[float]], p
         ax.grid(True, lw=0.4, alpha=0.5)
     axes[0].set_title("Quality")
     axes[-1].set_xlabel("epoch")
-    return _save_figure(fig, path)
+    return save_figure(fig, path)
 
 
 # --- shared helpers -------------------------------------------------------------
@@ -293,7 +293,7 @@ def _draw_background(
     ax.grid(True, lw=0.4, alpha=0.4)
 
 
-def _save_figure(fig: Figure, path: PathArg) -> Path:
+def save_figure(fig: Figure, path: PathArg) -> Path:
     """Saves a figure atomically; the path's suffix picks the format."""
     final = Path(path)
     fmt = final.suffix.lower().lstrip(".")

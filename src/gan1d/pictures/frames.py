@@ -30,6 +30,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.legend import Legend
 from matplotlib.lines import Line2D
+from matplotlib.ticker import NullFormatter
 from matplotlib.transforms import TransformedPatchPath
 from PIL import Image, ImageDraw, ImageFont
 
@@ -222,7 +223,11 @@ class Frames:
             positive = series[np.isfinite(series) & (series > 0)]
             if len(positive):
                 quality.set_yscale("log")
-                quality.set_ylim(positive.min() / 1.5, positive.max() * 1.5)
+                # Only powers of ten are labelled, at least one in view: labels of the
+                # ticks between them would run into the colour bar's label.
+                high = positive.max() * 1.5
+                quality.set_ylim(min(positive.min() / 1.5, 10.0 ** math.floor(math.log10(high))), high)
+                quality.yaxis.set_minor_formatter(NullFormatter())
         else:
             losses.set_xlabel("epoch", fontsize=9, labelpad=1)
 

@@ -8,8 +8,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -173,6 +175,30 @@ def program_folder() -> Path | None:
     return _PROGRAMS["folder"]
 
 
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Holds a Ctrl-C back until the block ends, then raises it as `KeyboardInterrupt`.
+
+    An interrupt raised in the middle of a framework's import can leave its native
+    start-up half done, and the process has been seen to crash on the way out
+    instead of exiting 130. Only Python's own handler is replaced, only in the main
+    thread: a notebook's or gan1d's training handler is left alone.
+    """
+    if threading.current_thread() is not threading.main_thread() or (
+        signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    caught: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if caught:
+        raise KeyboardInterrupt
+
+
 def import_backend() -> str:
     """Imports Keras and starts its backend, without the frameworks' start-up log lines.
 
@@ -191,7 +217,7 @@ def import_backend() -> str:
     """
     if not os.environ.get("TF_CPP_MIN_LOG_LEVEL"):
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    with _stderr_held_back():
+    with _sigint_deferred(), _stderr_held_back():
         import keras
 
         backend = str(keras.backend.backend())
